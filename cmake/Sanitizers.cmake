@@ -1,0 +1,17 @@
+if(BUILD_STATIC AND (ENABLE_ASAN OR ENABLE_UBSAN))
+  message(FATAL_ERROR "BUILD_STATIC cannot be combined with sanitizers: "
+    "gcc refuses -static with -fsanitize=address and clang cannot link it")
+endif()
+if(ENABLE_ASAN)
+  add_compile_options(-fsanitize=address -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address)
+endif()
+if(ENABLE_UBSAN)
+  add_compile_options(-fsanitize=undefined -fno-sanitize-recover=all
+    -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=undefined)
+endif()
+if(ENABLE_COVERAGE)
+  add_compile_options(--coverage -O0)
+  add_link_options(--coverage)
+endif()

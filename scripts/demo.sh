@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The suite's demo: each tool doing its real job in a scratch directory,
+# with a fake GitHub runner environment so outputs and summaries show up.
+# Segments live in scripts/demo.d/NN-<tool>.sh and run in order.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+: "${BULWARK_BIN:=$here/build/dev/bin}"
+export BULWARK_BIN BULWARK_SRC="$here" PATH="$BULWARK_BIN:$PATH"
+
+work=$(mktemp -d /tmp/bulwark-demo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# A fake runner: the same files and context a GitHub job step gets.
+mkdir -p runner
+for f in output env state path step_summary; do : > "runner/$f"; done
+export GITHUB_ACTIONS=true CI=true RUNNER_TEMP="$work/runner"
+export GITHUB_OUTPUT="$work/runner/output" GITHUB_ENV="$work/runner/env"
+export GITHUB_STATE="$work/runner/state" GITHUB_PATH="$work/runner/path"
+export GITHUB_STEP_SUMMARY="$work/runner/step_summary"
+export GITHUB_REPOSITORY=octo-org/civic-app GITHUB_SHA=4b825dc642cb6eb9a060e54bf8d69288fbee4904
+export GITHUB_REF=refs/heads/main GITHUB_ACTOR=octocat GITHUB_RUN_ID=1000001
+export GITHUB_RUN_ATTEMPT=1 GITHUB_JOB=demo GITHUB_EVENT_NAME=push GITHUB_WORKFLOW=demo
+export GITHUB_WORKFLOW_REF=octo-org/civic-app/.github/workflows/demo.yml@refs/heads/main
+export GITHUB_SERVER_URL=https://github.com RUNNER_NAME=demo-runner RUNNER_OS=Linux RUNNER_ARCH=X64
+
+banner() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+export -f banner
+
+for seg in "$here"/scripts/demo.d/*.sh; do
+	[ -e "$seg" ] || continue
+	# shellcheck source=/dev/null
+	( source "$seg" )
+done
+
+banner "GITHUB_OUTPUT written by the tools"
+cat "$GITHUB_OUTPUT" | head -40
+echo
+echo "demo finished: every segment above ran against the real tools."
