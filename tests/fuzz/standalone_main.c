@@ -3,7 +3,9 @@
  * under the given directories (or the files given) is passed once to
  * LLVMFuzzerTestOneInput. A crash or sanitizer report fails the ctest.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
