@@ -13,15 +13,19 @@
  * The top level must be a mapping. Each key is looked up in the table; an
  * unknown key is an error with "file:line:col". Nested mappings are
  * addressed with dotted keys ("retry.max-attempts"). OPT_T_LIST accepts a
- * scalar or a sequence of scalars. CONFIG_T_RAW_SEQ hands a sequence of
- * mappings to a callback (for rule lists).
+ * scalar or a sequence of scalars (appended). OPT_T_CALLBACK hands the
+ * value node, whatever its kind (e.g. a sequence of mappings for rule
+ * lists), to `cb` with a pointer to the field at `offset`. Booleans are
+ * true|True|TRUE|false|False|FALSE; a null value is an error.
  *
  * Limits: CONFIG_MAX_SIZE bytes, CONFIG_MAX_DEPTH nesting, CONFIG_MAX_ALIASES
  * alias uses (billion laughs), CONFIG_MAX_NODES nodes. Any breach is an
  * error naming the file and the limit.
  *
- * Strings stored through OPT_T_STRING are owned by `struct config_doc`
- * (released with config_release), so the struct must outlive their use.
+ * Strings stored through OPT_T_STRING (and node pointers given to
+ * callbacks) are owned by `struct config_doc`, released with
+ * config_release, so the doc must outlive their use. Several loads into one
+ * doc keep every tree; on error, fields set before the error stay set.
  */
 #define CONFIG_MAX_SIZE ((size_t)1 << 20)
 #define CONFIG_MAX_DEPTH 32
@@ -42,6 +46,7 @@ const struct config_node *config_node_item(
     const struct config_node *n, size_t i);
 const struct config_node *config_node_get(
     const struct config_node *n, const char *key);
+/* Mapping keys are always scalars (others are rejected when parsing). */
 const char *config_node_key(const struct config_node *n, size_t i);
 const struct config_node *config_node_value(
     const struct config_node *n, size_t i);

@@ -79,7 +79,9 @@ void gha_group_end(void);
  * Untrusted text (logs, PR titles, API bodies) is printed between
  * gha_untrusted_begin/end: "::stop-commands::<token>" ... "::<token>::",
  * with a fresh random 32-hex token, so no line inside can be a workflow
- * command. Outside Actions they print nothing. Not nestable.
+ * command. gha_untrusted_end starts a new line before its marker, since the
+ * runner only sees "::<token>::" at the start of a line and the text may
+ * not end with a newline. Outside Actions they print nothing. Not nestable.
  */
 struct gha_untrusted {
 	char token[33];
