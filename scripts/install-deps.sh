@@ -36,6 +36,7 @@ pkgs=(
 	iproute2=6.1.0*
 	procps=2:4.0.2*
 	xxd=2:9.0*
+	shellcheck=0.9.0*
 )
 
 missing=()
