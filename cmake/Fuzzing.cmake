@@ -13,8 +13,12 @@ function(add_fuzz_target)
     add_executable(${F_NAME} ${F_SOURCES})
     target_compile_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
     target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
-    add_test(NAME ${F_NAME} COMMAND ${F_NAME} -runs=2000 -max_total_time=20
-      ${F_CORPUS})
+    # New inputs go to a scratch dir (libFuzzer writes into the first
+    # corpus dir); the checked-in corpus is only read.
+    set(_out ${CMAKE_CURRENT_BINARY_DIR}/corpus-new/${F_NAME})
+    add_test(NAME ${F_NAME} COMMAND sh -c
+      "mkdir -p '${_out}' && exec \"$0\" -runs=20000 -max_total_time=30 -timeout=10 '${_out}' '${F_CORPUS}'"
+      $<TARGET_FILE:${F_NAME}>)
   else()
     add_executable(${F_NAME} ${F_SOURCES}
       ${PROJECT_SOURCE_DIR}/tests/fuzz/standalone_main.c)

@@ -106,6 +106,9 @@ error_msg(const char *fmt, ...)
 	return -1;
 }
 
+static void verrno(enum log_level lvl, int err, const char *fmt, va_list ap)
+    ATTR_PRINTF(3, 0);
+
 static void
 verrno(enum log_level lvl, int err, const char *fmt, va_list ap)
 {
