@@ -54,7 +54,8 @@ int github_request(struct github *gh, const char *method, const char *path,
  * GET every page following Link: rel="next" (per_page=100 is added),
  * concatenating the items: the response itself if it is an array, or its
  * member array_key (e.g. "jobs", "workflow_runs"). Stops with an error after
- * max_items items or 100 pages. *out is a new array the caller deletes.
+ * max_items items (0: 10000) or 100 pages. *out is a new array the caller
+ * deletes.
  */
 int github_get_all(struct github *gh, const char *path, const char *array_key,
     size_t max_items, cJSON **out);
