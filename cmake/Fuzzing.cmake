@@ -7,6 +7,12 @@ if(ENABLE_FUZZING AND NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
   message(FATAL_ERROR "ENABLE_FUZZING needs clang (libFuzzer)")
 endif()
 
+if(ENABLE_FUZZING)
+  # Instrument all code for coverage feedback; only fuzz targets link the
+  # libFuzzer main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 function(add_fuzz_target)
   cmake_parse_arguments(F "" "NAME;CORPUS" "SOURCES;LIBS" ${ARGN})
   if(ENABLE_FUZZING)

@@ -332,9 +332,28 @@ fs_read_file(const char *path, size_t max, struct buf *out)
 	if (fd < 0)
 		return error_errno("cannot open '%s'", path);
 	for (;;) {
+		size_t lim = out->max ? out->max : BUF_MAX_DEFAULT;
 		size_t want = 65536;
 		ssize_t n;
+		char probe;
 
+		/* Read at most one byte past `max`, and never ask the buffer
+		 * for more than its own cap allows. */
+		if (want > max - total + 1)
+			want = max - total + 1;
+		if (want > lim - out->len)
+			want = lim - out->len;
+		if (want == 0) {
+			/* Buffer full: fine only if the file ends here. */
+			n = read(fd, &probe, 1);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n == 0)
+				break;
+			error_msg(
+			    "'%s' is larger than %zu bytes", path, lim - start);
+			goto out;
+		}
 		if (buf_grow(out, want) < 0)
 			goto out;
 		n = read(fd, out->data + out->len, want);

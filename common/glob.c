@@ -192,7 +192,9 @@ glob_expand(const char *pattern, struct strlist *out, size_t max)
 		out->items[out->nr] = NULL;
 		goto out;
 	}
-	qsort(out->items + start, out->nr - start, sizeof(char *), cmp_str);
+	if (out->nr > start)
+		qsort(out->items + start, out->nr - start, sizeof(char *),
+		    cmp_str);
 	ret = (int)(out->nr - start);
 out:
 	free_split(pv, pn);
