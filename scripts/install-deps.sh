@@ -37,6 +37,8 @@ pkgs=(
 	procps=2:4.0.2*
 	xxd=2:9.0*
 	shellcheck=0.9.0*
+	fiu-utils=1.1*
+	hyperfine=1.15*
 )
 
 missing=()
