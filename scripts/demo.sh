@@ -33,7 +33,22 @@ for seg in "$here"/scripts/demo.d/*.sh; do
 	( source "$seg" )
 done
 
-banner "GITHUB_OUTPUT written by the tools"
-cat "$GITHUB_OUTPUT" | head -40
+banner "step outputs the tools wrote to GITHUB_OUTPUT (parsed as the runner does)"
+python3 - "$GITHUB_OUTPUT" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = 0
+while i < len(lines):
+    line = lines[i]; i += 1
+    if "<<" not in line:
+        continue
+    name, delim = line.split("<<", 1)
+    val = []
+    while lines[i] != delim:
+        val.append(lines[i]); i += 1
+    i += 1
+    v = " | ".join(val)
+    print(f"  {name} = {v[:100]}")
+PY
 echo
 echo "demo finished: every segment above ran against the real tools."
