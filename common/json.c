@@ -78,7 +78,7 @@ json_parse(const char *data, size_t len, const char *what, cJSON **out)
 int
 json_load_file(const char *path, size_t max, cJSON **out)
 {
-	struct buf b = BUF_INIT(0);
+	struct buf b = BUF_INIT(max);
 	int rc;
 
 	*out = NULL;
