@@ -1,0 +1,44 @@
+#ifndef AUDIT_ENTRY_H
+#define AUDIT_ENTRY_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/buf.h"
+#include "common/strlist.h"
+
+/*
+ * Log entries: one canonical JSON object each (RFC 8785 subset through
+ * json_canonical: strings, booleans, null, integers within 2^53), stored as
+ * the exact bytes that are hashed. Shape:
+ *
+ *   {"event":"deploy","time":"2026-01-02T03:04:05Z",
+ *    "github":{"repository":...,"sha":...,...},   (from the environment)
+ *    "fields":{"env":"prod"},                       (--field k=v)
+ *    "data":<any JSON>}                             (--data)
+ *
+ * entry_build creates such an object; entry_complete fills event, time and
+ * github into a caller-supplied object (batch lines) where they are missing.
+ * entry_encode canonicalises and enforces LOG_ENTRY_MAX.
+ */
+struct entry_opts {
+	const char *event;            /* NULL: batch lines must carry "event" */
+	const char *time;             /* RFC 3339 UTC override, NULL: now */
+	const struct strlist *fields; /* "k=v" */
+	const char *data;             /* JSON text, NULL for none */
+	bool no_context;              /* leave out the GitHub context */
+};
+
+int entry_event_valid(const char *event);
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
+void entry_now(char out[32]);
+/* Parses "YYYY-MM-DDTHH:MM:SSZ" (also with fractional seconds or a
+ * numeric offset) into Unix seconds; -1 if malformed (no message). */
+int entry_parse_time(const char *s, int64_t *out);
+
+int entry_build(const struct entry_opts *o, cJSON **out);
+int entry_complete(cJSON *obj, const struct entry_opts *o);
+int entry_encode(const cJSON *obj, struct buf *out);
+
+#endif

@@ -1,0 +1,397 @@
+#include "common/compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "entry.h"
+#include "report.h"
+
+/* An open incident waiting for its resolution. */
+struct open_inc {
+	char *id;
+	int64_t t;
+};
+
+struct acc {
+	int64_t *lead, *restore;
+	size_t nlead, nrestore, caplead, caprestore, capdur;
+	struct open_inc *open;
+	size_t nopen, capopen;
+};
+
+/* fields.key, else data.key: a string (copied into buf) or a number. */
+static const char *
+attr(const cJSON *e, const char *key, char *buf, size_t len)
+{
+	const char *where[] = { "fields", "data" };
+	const cJSON *o, *v;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		o = cJSON_GetObjectItemCaseSensitive(e, where[i]);
+		v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key)
+		                      : NULL;
+		if (cJSON_IsString(v))
+			return v->valuestring;
+		if (cJSON_IsNumber(v)) {
+			snprintf(buf, len, "%.0f", v->valuedouble);
+			return buf;
+		}
+		if (cJSON_IsBool(v))
+			return cJSON_IsTrue(v) ? "true" : "false";
+	}
+	return NULL;
+}
+
+static void
+push(int64_t **a, size_t *n, size_t *cap, int64_t v)
+{
+	xgrow((void **)a, cap, *n + 1, sizeof(**a));
+	(*a)[(*n)++] = v;
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static int64_t
+pct(const int64_t *v, size_t n, size_t p)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	rank = (p * n + 99) / 100; /* ceil(p/100 * n) */
+	if (rank < 1)
+		rank = 1;
+	return v[rank - 1];
+}
+
+static void
+one_event(
+    const cJSON *e, const char *ev, int64_t t, struct report *r, struct acc *a)
+{
+	char nb[64];
+	const char *s;
+	int64_t ct, ms;
+	size_t i;
+
+	if (strcmp(ev, "deploy") == 0) {
+		r->deploys++;
+		s = attr(e, "status", nb, sizeof(nb));
+		if (s != NULL &&
+		    (strcmp(s, "failure") == 0 || strcmp(s, "failed") == 0))
+			r->failed_deploys++;
+		s = attr(e, "commit_time", nb, sizeof(nb));
+		if (s != NULL && entry_parse_time(s, &ct) == 0 && ct <= t)
+			push(&a->lead, &a->nlead, &a->caplead, t - ct);
+	} else if (strcmp(ev, "incident") == 0) {
+		const char *id = attr(e, "id", nb, sizeof(nb));
+		char idb[64];
+
+		if (id == NULL)
+			return;
+		snprintf(idb, sizeof(idb), "%s", id);
+		s = attr(e, "state", nb, sizeof(nb));
+		if (s == NULL || strcmp(s, "open") == 0) {
+			xgrow((void **)&a->open, &a->capopen, a->nopen + 1,
+			    sizeof(*a->open));
+			a->open[a->nopen].id = xstrdup(idb);
+			a->open[a->nopen++].t = t;
+		} else if (strcmp(s, "resolved") == 0) {
+			for (i = 0; i < a->nopen; i++)
+				if (a->open[i].id &&
+				    strcmp(a->open[i].id, idb) == 0) {
+					push(&a->restore, &a->nrestore,
+					    &a->caprestore, t - a->open[i].t);
+					free(a->open[i].id);
+					a->open[i].id = NULL;
+					r->incidents_resolved++;
+					break;
+				}
+		}
+	} else if (strcmp(ev, "ci-run") == 0) {
+		r->runs++;
+		s = attr(e, "conclusion", nb, sizeof(nb));
+		if (s == NULL || strcmp(s, "success") == 0)
+			r->runs_ok++;
+		s = attr(e, "duration_ms", nb, sizeof(nb));
+		ms = -1;
+		if (s != NULL)
+			ms = strtoll(s, NULL, 10);
+		else if ((s = attr(e, "duration_s", nb, sizeof(nb))) != NULL)
+			ms = strtoll(s, NULL, 10) * 1000;
+		if (ms >= 0)
+			push(&r->durations, &r->ndurations, &a->capdur, ms);
+	} else if (strcmp(ev, "rerun") == 0)
+		r->reruns++;
+}
+
+static int64_t
+median(int64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp64);
+	return pct(v, n, 50);
+}
+
+static void
+finish(struct report *r, struct acc *a, const struct slo *slo)
+{
+	double days, allowed;
+	int64_t *sorted, m;
+
+	days = r->to > r->from ? (double)(r->to - r->from) / 86400.0 : 0;
+	if (days < 1)
+		days = 1;
+	r->deploys_per_day = (double)r->deploys / days;
+	r->cfr =
+	    r->deploys ? (double)r->failed_deploys / (double)r->deploys : 0;
+	if (a->nlead) {
+		r->has_lead = true;
+		m = median(a->lead, a->nlead);
+		r->lead_time_h = (double)m / 3600.0;
+	}
+	if (a->nrestore) {
+		r->has_restore = true;
+		m = median(a->restore, a->nrestore);
+		r->restore_h = (double)m / 3600.0;
+	}
+	if (r->ndurations) {
+		sorted = xmalloc(r->ndurations * sizeof(*sorted));
+		memcpy(sorted, r->durations, r->ndurations * sizeof(*sorted));
+		qsort(sorted, r->ndurations, sizeof(*sorted), cmp64);
+		r->p50_ms = pct(sorted, r->ndurations, 50);
+		r->p95_ms = pct(sorted, r->ndurations, 95);
+		r->p99_ms = pct(sorted, r->ndurations, 99);
+		free(sorted);
+	}
+	if (slo == NULL || slo->success_target == NULL)
+		return;
+	r->has_slo = true;
+	r->target = strtod(slo->success_target, NULL);
+	r->slo_p95_ms = slo->p95_ms;
+	r->p95_met = slo->p95_ms == 0 || r->p95_ms <= slo->p95_ms;
+	allowed = (1.0 - r->target) * (double)r->runs;
+	r->budget_total = allowed;
+	if (allowed > 0)
+		r->budget_used_pct =
+		    100.0 * (double)(r->runs - r->runs_ok) / allowed;
+	else
+		r->budget_used_pct = r->runs > r->runs_ok ? 100.0 : 0;
+	r->budget_left_pct = 100.0 - r->budget_used_pct;
+	r->freeze = r->budget_used_pct >=
+	            (double)(slo->freeze_pct ? slo->freeze_pct : 75);
+}
+
+int
+report_build(
+    struct log_store *l, int64_t since, const struct slo *slo, struct report *r)
+{
+	struct buf b = BUF_INIT(LOG_ENTRY_MAX + 1);
+	struct acc a;
+	const char *ev, *ts;
+	cJSON *e = NULL;
+	int64_t t;
+	uint64_t i;
+	size_t k;
+	int ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	memset(&a, 0, sizeof(a));
+	if (slo != NULL && slo->success_target != NULL) {
+		char *end;
+		double v = strtod(slo->success_target, &end);
+
+		if (*end != 0 || !(v > 0 && v < 1)) {
+			error_msg(
+			    "SLO 'ci-success-rate' must be between 0 and 1 "
+			    "exclusive, e.g. 0.95");
+			goto out;
+		}
+	}
+	for (i = 0; i < l->size; i++) {
+		buf_reset(&b);
+		cJSON_Delete(e);
+		e = NULL;
+		if (log_store_entry(l, i, &b, NULL) < 0)
+			goto out;
+		if (json_parse(b.data, b.len, "entry", &e) < 0)
+			continue; /* not ours to judge here; verify does */
+		ev = json_opt_str(e, "event");
+		ts = json_opt_str(e, "time");
+		if (ev == NULL || ts == NULL || entry_parse_time(ts, &t) < 0 ||
+		    t < since)
+			continue;
+		if (r->from == 0 || t < r->from)
+			r->from = t;
+		if (t > r->to)
+			r->to = t;
+		one_event(e, ev, t, r, &a);
+	}
+	finish(r, &a, slo);
+	ret = 0;
+out:
+	cJSON_Delete(e);
+	buf_release(&b);
+	for (k = 0; k < a.nopen; k++)
+		free(a.open[k].id);
+	free(a.open);
+	free(a.lead);
+	free(a.restore);
+	return ret;
+}
+
+void
+report_release(struct report *r)
+{
+	free(r->durations);
+	r->durations = NULL;
+}
+
+static void
+dur(char *out, size_t len, int64_t ms)
+{
+	if (ms >= 60000)
+		snprintf(out, len, "%.1f min", (double)ms / 60000.0);
+	else
+		snprintf(out, len, "%.1f s", (double)ms / 1000.0);
+}
+
+int
+report_markdown(const struct report *r, struct buf *out)
+{
+	char p50[32], p95[32], p99[32], tgt[32];
+
+	dur(p50, sizeof(p50), r->p50_ms);
+	dur(p95, sizeof(p95), r->p95_ms);
+	dur(p99, sizeof(p99), r->p99_ms);
+	buf_adds(out, "## Audit trail: delivery metrics\n\n"
+	              "| DORA metric | value |\n|---|---|\n");
+	buf_addf(out,
+	    "| Deployment frequency | %.2f per day (%llu deploys) |\n",
+	    r->deploys_per_day, (unsigned long long)r->deploys);
+	if (r->has_lead)
+		buf_addf(out, "| Lead time for changes (median) | %.1f h |\n",
+		    r->lead_time_h);
+	else
+		buf_adds(
+		    out, "| Lead time for changes | no commit_time data |\n");
+	buf_addf(out, "| Change failure rate | %.1f%% (%llu of %llu) |\n",
+	    100.0 * r->cfr, (unsigned long long)r->failed_deploys,
+	    (unsigned long long)r->deploys);
+	if (r->has_restore)
+		buf_addf(out,
+		    "| Time to restore (median) | %.1f h (%llu "
+		    "incidents) |\n",
+		    r->restore_h, (unsigned long long)r->incidents_resolved);
+	else
+		buf_adds(out, "| Time to restore | no resolved incidents |\n");
+	buf_addf(out,
+	    "\n| CI | value |\n|---|---|\n| Runs | %llu (%llu "
+	    "reruns) |\n| Success rate | %.1f%% |\n| Duration P50 / P95 / P99 "
+	    "| %s / %s / %s |\n",
+	    (unsigned long long)r->runs, (unsigned long long)r->reruns,
+	    r->runs ? 100.0 * (double)r->runs_ok / (double)r->runs : 0.0, p50,
+	    p95, p99);
+	if (r->has_slo) {
+		buf_addf(out,
+		    "\n| SLO | value |\n|---|---|\n| Success target "
+		    "| %.2f%% |\n| Error budget used | %.1f%% |\n| Error budget "
+		    "remaining | %.1f%% |\n",
+		    100.0 * r->target, r->budget_used_pct, r->budget_left_pct);
+		if (r->slo_p95_ms) {
+			dur(tgt, sizeof(tgt), r->slo_p95_ms);
+			buf_addf(out, "| P95 duration target | %s (%s) |\n",
+			    tgt, r->p95_met ? "met" : "missed");
+		}
+		buf_addf(out, "\n%s\n",
+		    r->freeze
+		        ? "**Freeze: 75% or more of the error budget is used; only "
+		          "reliability fixes should ship.**"
+		        : "Error budget healthy: no freeze.");
+	}
+	return 0;
+}
+
+int
+report_json(const struct report *r, struct buf *out)
+{
+	buf_addf(out,
+	    "{\"deployments\":%llu,\"deploys_per_day\":%.4f,"
+	    "\"change_failure_rate\":%.4f,",
+	    (unsigned long long)r->deploys, r->deploys_per_day, r->cfr);
+	if (r->has_lead)
+		buf_addf(out, "\"lead_time_hours\":%.4f,", r->lead_time_h);
+	if (r->has_restore)
+		buf_addf(out, "\"time_to_restore_hours\":%.4f,", r->restore_h);
+	buf_addf(out,
+	    "\"ci\":{\"runs\":%llu,\"success\":%llu,\"reruns\":%llu,"
+	    "\"p50_ms\":%lld,\"p95_ms\":%lld,\"p99_ms\":%lld}",
+	    (unsigned long long)r->runs, (unsigned long long)r->runs_ok,
+	    (unsigned long long)r->reruns, (long long)r->p50_ms,
+	    (long long)r->p95_ms, (long long)r->p99_ms);
+	if (r->has_slo)
+		buf_addf(out,
+		    ",\"slo\":{\"target\":%.4f,\"budget_used_pct\":"
+		    "%.2f,\"budget_remaining_pct\":%.2f,\"freeze\":%s,"
+		    "\"p95_met\":%s}",
+		    r->target, r->budget_used_pct, r->budget_left_pct,
+		    r->freeze ? "true" : "false",
+		    r->p95_met ? "true" : "false");
+	return buf_adds(out, "}\n");
+}
+
+int
+report_svg(const struct report *r, struct buf *out)
+{
+	const double w = 640, h = 240, pad = 30;
+	double max = 1, x, y, bw;
+	size_t i;
+
+	for (i = 0; i < r->ndurations; i++)
+		if ((double)r->durations[i] > max)
+			max = (double)r->durations[i];
+	if ((double)r->slo_p95_ms > max)
+		max = (double)r->slo_p95_ms;
+	buf_addf(out,
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+	    "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
+	    "font-size=\"11\">\n<title>CI run durations</title>\n"
+	    "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
+	    w, h, w, h);
+	bw = r->ndurations ? (w - 2 * pad) / (double)r->ndurations : 0;
+	for (i = 0; i < r->ndurations; i++) {
+		y = (double)r->durations[i] / max * (h - 2 * pad);
+		x = pad + (double)i * bw;
+		buf_addf(out,
+		    "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+		    "height=\"%.2f\" fill=\"%s\"/>\n",
+		    x, h - pad - y, bw > 1.5 ? bw - 0.5 : bw, y,
+		    r->slo_p95_ms && r->durations[i] > r->slo_p95_ms
+		        ? "#d73a49"
+		        : "#0366d6");
+	}
+	if (r->slo_p95_ms) {
+		y = h - pad - (double)r->slo_p95_ms / max * (h - 2 * pad);
+		buf_addf(out,
+		    "<line x1=\"%.0f\" y1=\"%.2f\" x2=\"%.0f\" "
+		    "y2=\"%.2f\" stroke=\"#e36209\" stroke-dasharray=\"4 3\"/>\n"
+		    "<text x=\"%.0f\" y=\"%.2f\">SLO P95 %.1f s</text>\n",
+		    pad, y, w - pad, y, pad + 4, y - 4,
+		    (double)r->slo_p95_ms / 1000.0);
+	}
+	buf_addf(out,
+	    "<text x=\"%.0f\" y=\"%.0f\">%zu CI runs, max %.1f s"
+	    "</text>\n</svg>\n",
+	    pad, pad - 10, r->ndurations, max / 1000.0);
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* Signed notes, checkpoints and key strings from outside. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "common/log.h"
+#include "note.h"
+
+#define VKEY                                                                   \
+	"example.com/audit-append-test+0139c4b7+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
+
+static void
+quiet(enum log_level lvl, const char *msg, void *ctx)
+{
+	(void)lvl;
+	(void)msg;
+	(void)ctx;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct note_verifier v;
+	static int init;
+	struct note_verifier kv;
+	struct note_signer ks;
+	struct checkpoint c;
+	size_t tl, ver, unk;
+	char *s;
+
+	log_set_sink(quiet, NULL);
+	if (!init) {
+		if (note_verifier_parse(&v, VKEY) != 0)
+			abort();
+		init = 1;
+	}
+	if (note_open((const char *)data, size, &v, 1, &tl, &ver, &unk) == 0 &&
+	    (tl > size || ver == 0))
+		abort();
+	if (checkpoint_open("fuzz", (const char *)data, size, NULL, 0, &c) == 0)
+		checkpoint_release(&c);
+	if (checkpoint_parse("fuzz", (const char *)data, size, &c) == 0)
+		checkpoint_release(&c);
+	s = malloc(size + 1);
+	memcpy(s, data, size);
+	s[size] = 0;
+	if (note_verifier_parse(&kv, s) == 0)
+		note_verifier_release(&kv);
+	if (note_signer_parse(&ks, s) == 0)
+		note_signer_release(&ks);
+	free(s);
+	return 0;
+}
