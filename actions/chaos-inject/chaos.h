@@ -87,6 +87,28 @@ int chaos_disk_fill(const char *dir, uint64_t fill_bytes, uint64_t keep_free,
     struct chaos_journal *j, struct buf *fill_path, uint64_t *filled);
 uint64_t chaos_mem_available(void);
 
+/* ---- confine.c: the blast-radius guard ---- */
+
+/* Allowed roots, each a real path: extra (--allow-root; a system directory
+ * there is an error), then $GITHUB_WORKSPACE, $RUNNER_TEMP, $HOME,
+ * ${TMPDIR:-/tmp} and the working directory (skipped when unset, missing
+ * or a system directory). Appends to roots (owned by the caller). */
+int chaos_roots_init(struct strlist *roots, const struct strlist *extra);
+/* "/" and the trees /etc /usr /bin /sbin /lib* /boot /proc /sys /dev
+ * /var/lib; real must already be resolved. */
+bool chaos_path_is_system(const char *real);
+/* The change is made inside path (disk fill): path may be a root itself. */
+#define CHAOS_PATH_INSIDE 1u
+/* Say "would refuse": nothing is changed under --dry-run anyway. */
+#define CHAOS_PATH_DRY_RUN 2u
+/*
+ * 0 if path resolves (symlinks followed, `..` collapsed) strictly below
+ * one of roots (real paths) and not into a system directory, else -1 with
+ * one message naming path and opt (the option it came from).
+ */
+int chaos_path_allowed(const char *path, const struct strlist *roots,
+    const char *opt, unsigned flags);
+
 /* ---- mutate.c: seeded file mutators with journaled backups ---- */
 enum chaos_mutation {
 	CHAOS_MUT_FLIP,
@@ -96,11 +118,6 @@ enum chaos_mutation {
 };
 int chaos_mutation_parse(const char *s, enum chaos_mutation *out);
 const char *chaos_mutation_name(enum chaos_mutation m);
-/*
- * Blast-radius guard: 0 if path (resolved) lies under one of roots,
- * else -1 with a message. roots are directories.
- */
-int chaos_path_allowed(const char *path, const struct strlist *roots);
 struct chaos_mut_result {
 	char before[65], after[65]; /* sha256 hex; after "" if deleted */
 	char desc[96];              /* "flip byte 17 bit 3" */
@@ -189,6 +206,7 @@ struct chaos_run_opts {
 	const char *fork_fail;
 	/* output and safety */
 	const char *journal, *state_dir;
+	struct strlist allow_roots; /* --allow-root */
 	bool dry_run, json, allow_nonlocal;
 };
 void chaos_run_opts_init(struct chaos_run_opts *o);
@@ -205,7 +223,7 @@ struct chaos_plan {
 	struct strlist mutate; /* files */
 	enum chaos_mutation mutation;
 	struct strlist aside; /* directories moved aside */
-	struct strlist roots; /* blast-radius roots */
+	struct strlist roots; /* blast-radius roots, real paths */
 	bool proxy;
 	struct chaos_proxy_opts proxy_opts;
 	int64_t kill_after_ms;

@@ -30,6 +30,11 @@ void chaos_report_note(struct chaos_report *r, const char *fmt, ...)
     ATTR_PRINTF(2, 3);
 void chaos_report_mutation(struct chaos_report *r, const char *path,
     const char *kind, const struct chaos_mut_result *res);
+/* A fault the controller injected itself (a mutation, a cold cache, a disk
+ * fill, a stressor, an rlimit): listed with the shim's and counted. call
+ * names the mechanism, n counts it from 1, path may be NULL. */
+void chaos_report_fault(struct chaos_report *r, pid_t pid, const char *call,
+    size_t n, const char *action, const char *path);
 /* Reads the shim's JSON-lines fault log (missing = no faults). */
 void chaos_report_faults(struct chaos_report *r, const char *log);
 void chaos_report_end(struct chaos_report *r, int exit_code, bool rolled_back,

@@ -206,7 +206,7 @@ run_probes(const struct chaos_probes *ps, cJSON *arr, const char *phase)
 
 static int
 call_method(const struct chaos_experiment *e, const char *state,
-    chaos_method_fn *method)
+    const struct strlist *allow_roots, chaos_method_fn *method)
 {
 	struct strlist av = STRLIST_INIT;
 	size_t i;
@@ -223,6 +223,10 @@ call_method(const struct chaos_experiment *e, const char *state,
 		strlist_push(&av, "--state-dir");
 		strlist_push(&av, state);
 	}
+	for (i = 0; allow_roots != NULL && i < allow_roots->nr; i++) {
+		strlist_push(&av, "--allow-root");
+		strlist_push(&av, allow_roots->items[i]);
+	}
 	for (i = 0; i < e->args.nr; i++)
 		strlist_push(&av, e->args.items[i]);
 	strlist_push(&av, "--");
@@ -235,7 +239,8 @@ call_method(const struct chaos_experiment *e, const char *state,
 
 int
 chaos_experiment_main(const char *path, const char *journal,
-    const char *state_dir, chaos_method_fn *method)
+    const char *state_dir, const struct strlist *allow_roots,
+    chaos_method_fn *method)
 {
 	struct chaos_experiment e;
 	struct config_doc doc = CONFIG_DOC_INIT;
@@ -256,7 +261,7 @@ chaos_experiment_main(const char *path, const char *journal,
 	probes = cJSON_AddArrayToObject(root, "steady_states");
 	before_ok = run_probes(&e.probes, probes, "before") == 0;
 	if (before_ok) {
-		code = call_method(&e, state_dir, method);
+		code = call_method(&e, state_dir, allow_roots, method);
 		if (code == RC_USAGE) {
 			error_msg(
 			    "%s: the method's options were refused", path);

@@ -66,9 +66,12 @@ void chaos_experiment_release(struct chaos_experiment *e);
 int chaos_experiment_load(struct chaos_experiment *e, struct config_doc *doc,
     const char *name, const char *data, size_t len);
 
-/* Runs it; method(argc, argv) is `chaos-inject run`'s entry point. */
+/* Runs it; method(argc, argv) is `chaos-inject run`'s entry point.
+ * allow_roots (may be NULL): the command line's --allow-root, passed on
+ * to the method before the file's own args. */
 typedef int chaos_method_fn(int argc, char **argv);
 int chaos_experiment_main(const char *path, const char *journal,
-    const char *state_dir, chaos_method_fn *method);
+    const char *state_dir, const struct strlist *allow_roots,
+    chaos_method_fn *method);
 
 #endif

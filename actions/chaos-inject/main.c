@@ -77,7 +77,7 @@ cmd_run(int argc, char **argv)
 		OPT_STRING(0, "mutation", &o.mutation, "KIND",
 		    "flip, truncate, zero or delete (default flip)"),
 		OPT_LIST(0, "cache-dir", &o.cache_dirs, "DIR",
-		    "cache directory (also allowed for mutation)"),
+		    "cache directory to invalidate; repeatable"),
 		OPT_STRING(0, "cache-mode", &o.cache_mode, "MODE",
 		    "aside, enoent or eio (default aside)"),
 		OPT_STRING(0, "probability", &o.probability, "P",
@@ -94,6 +94,8 @@ cmd_run(int argc, char **argv)
 		    "write the JSON journal here"),
 		OPT_STRING_ENV(0, "state-dir", &o.state_dir, "DIR",
 		    "BULWARK_CHAOS_STATE", "undo journals and backups"),
+		OPT_LIST(0, "allow-root", &o.allow_roots, "DIR",
+		    "also allow changes below DIR (blast radius); repeatable"),
 		OPT_BOOL(0, "allow-nonlocal", &o.allow_nonlocal,
 		    "let the proxy listen on a non-loopback address"),
 		OPT__DRY_RUN(&o.dry_run),
@@ -122,8 +124,8 @@ cmd_run(int argc, char **argv)
 			rc = RC_USAGE;
 			goto out;
 		}
-		rc = chaos_experiment_main(
-		    experiment, o.journal, o.state_dir, cmd_run);
+		rc = chaos_experiment_main(experiment, o.journal, o.state_dir,
+		    &o.allow_roots, cmd_run);
 		goto out;
 	}
 	rc = chaos_run(&o, argv + i);

@@ -44,31 +44,6 @@ chaos_mutation_name(enum chaos_mutation m)
 	return mut_names[m];
 }
 
-int
-chaos_path_allowed(const char *path, const struct strlist *roots)
-{
-	char real[PATH_MAX], root[PATH_MAX];
-	size_t i;
-
-	if (realpath(path, real) == NULL)
-		return error_errno("cannot resolve '%s'", path);
-	for (i = 0; roots != NULL && i < roots->nr; i++) {
-		size_t n;
-
-		if (realpath(roots->items[i], root) == NULL)
-			continue;
-		n = strlen(root);
-		if (strcmp(root, "/") == 0)
-			continue; /* never the whole filesystem */
-		if (strncmp(real, root, n) == 0 &&
-		    (real[n] == '\0' || real[n] == '/'))
-			return 0;
-	}
-	return error_msg(
-	    "refusing to touch '%s': outside the workspace and the declared cache directories",
-	    path);
-}
-
 static int
 sha_hex(const char *path, char out[65])
 {

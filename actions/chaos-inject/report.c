@@ -97,6 +97,27 @@ chaos_report_note(struct chaos_report *r, const char *fmt, ...)
 }
 
 void
+chaos_report_fault(struct chaos_report *r, pid_t pid, const char *call,
+    size_t n, const char *action, const char *path)
+{
+	cJSON *f;
+
+	if (r->root == NULL)
+		return;
+	r->nfaults++;
+	f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "pid", (double)pid);
+	cJSON_AddStringToObject(f, "lineage", "controller");
+	cJSON_AddNumberToObject(f, "rule", -1);
+	cJSON_AddStringToObject(f, "call", call);
+	cJSON_AddNumberToObject(f, "n", (double)n);
+	cJSON_AddStringToObject(f, "action", action);
+	if (path != NULL)
+		cJSON_AddStringToObject(f, "path", path);
+	cJSON_AddItemToArray(r->faults, f);
+}
+
+void
 chaos_report_mutation(struct chaos_report *r, const char *path,
     const char *kind, const struct chaos_mut_result *res)
 {
@@ -106,6 +127,8 @@ chaos_report_mutation(struct chaos_report *r, const char *path,
 	if (r->root == NULL)
 		return;
 	arr = cJSON_GetObjectItemCaseSensitive(r->root, "mutations");
+	chaos_report_fault(r, getpid(), "mutate",
+	    (size_t)cJSON_GetArraySize(arr) + 1, res->desc, path);
 	m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "path", path);
 	cJSON_AddStringToObject(m, "mutation", kind);

@@ -152,6 +152,18 @@ undo_moved(const char *orig, const char *aside, struct buf *rep)
 	return 0;
 }
 
+/* Journals hold real paths (absolute, no `..`); a forged one must not aim
+ * a restore or a removal at the system. */
+static bool
+journal_path_bad(const char *p)
+{
+	const char *d = strstr(p, "/..");
+
+	while (d != NULL && d[3] != '\0' && d[3] != '/')
+		d = strstr(d + 3, "/..");
+	return p[0] != '/' || d != NULL || chaos_path_is_system(p);
+}
+
 static int
 undo_line(char *line, struct buf *rep)
 {
@@ -175,6 +187,19 @@ undo_line(char *line, struct buf *rep)
 	}
 	if (f.nr >= 3 && chaos_hex_decode(&b, f.items[2]) != 0) {
 		rc = -1;
+		goto out;
+	}
+	/* temp files live in the state directory, wherever that is */
+	if ((strcmp(f.items[0], "fill") == 0 ||
+	        strcmp(f.items[0], "backup") == 0 ||
+	        strcmp(f.items[0], "moved") == 0) &&
+	    f.nr >= 2 &&
+	    (journal_path_bad(a.data) ||
+	        (f.nr >= 3 && strcmp(f.items[0], "moved") == 0 &&
+	            journal_path_bad(b.data)))) {
+		rc = error_msg(
+		    "journal: refusing to touch '%s': not a real path outside the system directories",
+		    a.data);
 		goto out;
 	}
 	if ((strcmp(f.items[0], "fill") == 0 ||

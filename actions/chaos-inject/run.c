@@ -190,37 +190,58 @@ chaos_exec_main(int argc, char **argv)
 	return errno == ENOENT ? RC_NOTFOUND : RC_NOEXEC;
 }
 
-/* Applies the plan's file, disk and process changes, journaling each. */
+/* Applies the plan's file, disk and process changes, journaling each and
+ * reporting each as a fault. Paths are checked again right before the
+ * change: the plan was checked, but a symlink may have moved since. */
 static int
 apply_plan(struct chaos_plan *p, struct chaos_journal *j, const char *state,
     uint64_t seed, struct chaos_report *rep)
 {
-	size_t i, n = 0;
+	static const char *const lim[] = { "RLIMIT_NOFILE", "RLIMIT_AS",
+		"RLIMIT_FSIZE" };
+	uint64_t lv[3];
+	size_t i, n = 0, k = 0;
 	pid_t pids[64];
 
 	for (i = 0; i < p->mutate.nr; i++) {
 		struct chaos_mut_result r;
 
-		if (chaos_mutate_file(j, state, p->mutate.items[i], p->mutation,
+		if (chaos_path_allowed(
+		        p->mutate.items[i], &p->roots, "--file", 0) != 0 ||
+		    chaos_mutate_file(j, state, p->mutate.items[i], p->mutation,
 		        seed, i, &r) != 0)
 			return -1;
 		chaos_report_mutation(rep, p->mutate.items[i],
 		    chaos_mutation_name(p->mutation), &r);
 	}
 	for (i = 0; i < p->aside.nr; i++) {
-		if (chaos_move_aside(j, p->aside.items[i], seed) != 0)
+		if (chaos_path_allowed(
+		        p->aside.items[i], &p->roots, "--cache-dir", 0) != 0 ||
+		    chaos_move_aside(j, p->aside.items[i], seed) != 0)
 			return -1;
 		chaos_report_note(rep, "moved '%s' aside", p->aside.items[i]);
+		chaos_report_fault(rep, getpid(), "move-aside", i + 1,
+		    "cold cache", p->aside.items[i]);
 	}
 	if (p->fill_dir != NULL) {
 		struct buf path = BUF_INIT(0);
 		uint64_t filled;
-		int rc = chaos_disk_fill(
-		    p->fill_dir, p->fill_size, p->keep_free, j, &path, &filled);
+		int rc = chaos_path_allowed(
+		    p->fill_dir, &p->roots, "--fill-dir", CHAOS_PATH_INSIDE);
 
 		if (rc == 0)
+			rc = chaos_disk_fill(p->fill_dir, p->fill_size,
+			    p->keep_free, j, &path, &filled);
+		if (rc == 0) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "fill %llu bytes",
+			    (unsigned long long)filled);
 			chaos_report_note(rep, "filled %llu bytes in '%s'",
 			    (unsigned long long)filled, path.data);
+			chaos_report_fault(
+			    rep, getpid(), "disk-fill", 1, what, path.data);
+		}
 		buf_release(&path);
 		if (rc != 0)
 			return -1;
@@ -229,6 +250,19 @@ apply_plan(struct chaos_plan *p, struct chaos_journal *j, const char *state,
 		return -1;
 	if (n > 0)
 		chaos_report_note(rep, "started %zu stressor process(es)", n);
+	for (i = 0; i < n; i++)
+		chaos_report_fault(rep, pids[i], "stress", i + 1,
+		    (long)i < p->stress.cpu_workers ? "cpu spinner"
+		                                    : "memory balloon",
+		    NULL);
+	/* set in the command by the __exec trampoline */
+	lv[0] = p->limit_nofile > 0 ? (uint64_t)p->limit_nofile : 0;
+	lv[1] = p->limit_as;
+	lv[2] = p->limit_fsize;
+	for (i = 0; i < ARRAY_SIZE(lim); i++)
+		if (lv[i] > 0)
+			chaos_report_fault(
+			    rep, getpid(), "rlimit", ++k, lim[i], NULL);
 	return 0;
 }
 

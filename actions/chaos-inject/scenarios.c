@@ -39,6 +39,7 @@ chaos_run_opts_init(struct chaos_run_opts *o)
 	strlist_init(&o->dns_fail);
 	strlist_init(&o->files);
 	strlist_init(&o->cache_dirs);
+	strlist_init(&o->allow_roots);
 	o->cpu_load = 100;
 	o->mem_floor = (uint64_t)256 << 20;
 }
@@ -51,6 +52,7 @@ chaos_run_opts_release(struct chaos_run_opts *o)
 	strlist_release(&o->dns_fail);
 	strlist_release(&o->files);
 	strlist_release(&o->cache_dirs);
+	strlist_release(&o->allow_roots);
 }
 
 void
@@ -163,10 +165,22 @@ plan_network(const struct chaos_run_opts *o, uint64_t seed,
 	return add_proxy(o, seed, p, tox);
 }
 
+/* Flags for chaos_path_allowed from the options. */
+static unsigned
+guard_flags(const struct chaos_run_opts *o, unsigned flags)
+{
+	return flags | (o->dry_run ? CHAOS_PATH_DRY_RUN : 0);
+}
+
 static int
 plan_resources(
     const struct chaos_run_opts *o, struct chaos_plan *p, bool required)
 {
+	/* the fill file goes inside the directory: it may be a root */
+	if (o->fill_dir != NULL &&
+	    chaos_path_allowed(o->fill_dir, &p->roots, "--fill-dir",
+	        guard_flags(o, CHAOS_PATH_INSIDE)) != 0)
+		return -1;
 	p->stress.cpu_workers = o->cpu;
 	p->stress.cpu_load = o->cpu_load;
 	p->stress.mem_bytes = o->memory;
@@ -222,7 +236,8 @@ plan_files(
 	        o->mutation ? o->mutation : "flip", &p->mutation) != 0)
 		return -1;
 	for (i = 0; i < o->files.nr; i++) {
-		if (chaos_path_allowed(o->files.items[i], &p->roots) != 0)
+		if (chaos_path_allowed(o->files.items[i], &p->roots, "--file",
+		        guard_flags(o, 0)) != 0)
 			return -1;
 		strlist_push(&p->mutate, o->files.items[i]);
 		strlist_push_owned(&p->notes,
@@ -245,7 +260,8 @@ plan_cache(const struct chaos_run_opts *o, struct chaos_plan *p)
 		const char *d = o->cache_dirs.items[i];
 		char real[4096];
 
-		if (chaos_path_allowed(d, &p->roots) != 0)
+		if (chaos_path_allowed(
+		        d, &p->roots, "--cache-dir", guard_flags(o, 0)) != 0)
 			return -1;
 		if (strcmp(mode, "aside") == 0) {
 			strlist_push(&p->aside, d);
@@ -276,16 +292,12 @@ chaos_plan_build(
     const struct chaos_run_opts *o, uint64_t seed, struct chaos_plan *p)
 {
 	const char *s = o->scenario ? o->scenario : "custom";
-	const char *ws = getenv("GITHUB_WORKSPACE");
-	char tf[320] = "", cwd[4096];
+	char tf[320] = "";
 	size_t i;
 
-	if (ws != NULL && *ws != '\0')
-		strlist_push(&p->roots, ws);
-	else if (getcwd(cwd, sizeof(cwd)) != NULL)
-		strlist_push(&p->roots, cwd);
-	for (i = 0; i < o->cache_dirs.nr; i++)
-		strlist_push(&p->roots, o->cache_dirs.items[i]);
+	/* declared cache dirs are not roots: they are checked like --file */
+	if (chaos_roots_init(&p->roots, &o->allow_roots) != 0)
+		return -1;
 	if (o->target != NULL && target_fields(o->target, tf, sizeof(tf)) != 0)
 		return -1;
 
