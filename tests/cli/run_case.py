@@ -195,7 +195,12 @@ def main():
             if r.returncode != 0:
                 print("setup failed:", r.stderr.decode(errors="replace"))
                 return 1
-        steps = case.get("steps") or [case]
+        # The top level is the first step when it has args; "steps" add
+        # more, run in order in the same temp dir.
+        steps = ([case] if "args" in case else []) + case.get("steps", [])
+        if not steps:
+            print("case has no args and no steps")
+            return 1
         for i, st in enumerate(steps):
             run_step(st, tmp, m, failures, f"step{i}")
             if failures:
