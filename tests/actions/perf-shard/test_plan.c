@@ -238,7 +238,7 @@ test_small_instances_exact(void **state)
 		plan_init(&a);
 		plan_init(&b);
 		for (i = 0; i < n; i++) {
-			char key[16];
+			char key[32];
 
 			p[i] = 1 + (int64_t)(rng() % 20);
 			snprintf(key, sizeof(key), "k%zu", i);
