@@ -113,8 +113,9 @@ int
 proc_start(struct proc *p)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, ep[2] = { -1, -1 };
-	bool pipe_out = p->on_line != NULL || p->capture_out;
-	bool pipe_err = p->on_line != NULL || p->capture_err;
+	bool stream = p->on_line != NULL || p->on_chunk != NULL;
+	bool pipe_out = stream || p->capture_out;
+	bool pipe_err = stream || p->capture_err;
 	ssize_t n;
 	int e = 0;
 
@@ -179,8 +180,13 @@ emit(struct proc *p, struct stream *st, bool partial)
 	buf_reset(&st->line);
 }
 
+/*
+ * data is our own read buffer: whole lines in it are handed over in place
+ * (the '\n' turned into the NUL), so a line is copied only when it spans
+ * two reads or is cut into max_line pieces.
+ */
 static void
-deliver(struct proc *p, struct stream *st, const char *data, size_t n)
+deliver(struct proc *p, struct stream *st, char *data, size_t n)
 {
 	size_t max_cap = p->max_capture ? p->max_capture : PROC_CAPTURE_DEFAULT;
 	size_t max_line = p->max_line ? p->max_line : PROC_LINE_DEFAULT;
@@ -192,13 +198,22 @@ deliver(struct proc *p, struct stream *st, const char *data, size_t n)
 		if (buf_add(st->cap, data, n > room ? room : n) < 0)
 			p->truncated = true;
 	}
+	if (p->on_chunk != NULL)
+		p->on_chunk(st->which, data, n, p->line_ctx);
 	if (p->on_line == NULL)
 		return;
 	while (n > 0) {
-		const char *nl = memchr(data, '\n', n);
+		char *nl = memchr(data, '\n', n);
 		size_t seg = nl ? (size_t)(nl - data) : n;
 		size_t room = max_line - st->line.len;
 
+		if (nl != NULL && st->line.len == 0 && seg <= room) {
+			*nl = '\0';
+			p->on_line(st->which, data, seg, false, p->line_ctx);
+			data = nl + 1;
+			n -= seg + 1;
+			continue;
+		}
 		if (seg > room) {
 			/* Over-long line: hand it over in max_line pieces. */
 			(void)buf_add(&st->line, data, room);
@@ -239,16 +254,18 @@ read_stream(struct proc *p, struct stream *st)
 	close_fd(st->fd);
 }
 
+/* Forwards what arrived; SIGCHLD only sets *chld for the next waitpid. */
 static void
-handle_signals(struct proc *p, int rfd)
+handle_signals(struct proc *p, int rfd, bool *chld)
 {
 	unsigned char sigs[64];
 	ssize_t n, i;
 
 	while ((n = read(rfd, sigs, sizeof(sigs))) > 0) {
 		for (i = 0; i < n; i++) {
-			/* SIGCHLD only wakes us up; waitpid sees the rest. */
-			if (sigs[i] != SIGCHLD)
+			if (sigs[i] == SIGCHLD)
+				*chld = true;
+			else
 				(void)kill(-p->pid, sigs[i]);
 		}
 	}
@@ -272,6 +289,9 @@ proc_wait(struct proc *p)
 	int64_t grace = p->grace_ms > 0 ? p->grace_ms : PROC_GRACE_DEFAULT;
 	int64_t deadline = -1, kill_at = -1, idle_since = -1;
 	bool reaped = false, kill_sent = false;
+	/* waitpid only after a SIGCHLD (or a quiet poll, as a safety net);
+	 * true at first for an exit before our handler was installed. */
+	bool chld = true;
 	size_t i;
 	int ret = -1;
 
@@ -300,11 +320,15 @@ proc_wait(struct proc *p)
 		bool streams_open = p->out_fd >= 0 || p->err_fd >= 0;
 		int pr;
 
-		if (!reaped) {
-			pid_t r = waitpid(p->pid, &p->status, WNOHANG);
+		if (!reaped && chld) {
+			pid_t r;
+			chld = false;
+			r = waitpid(p->pid, &p->status, WNOHANG);
 			if (r == p->pid) {
 				reaped = true;
-			} else if (r < 0 && errno != EINTR) {
+			} else if (r < 0 && errno == EINTR) {
+				chld = true;
+			} else if (r < 0) {
 				error_errno("cannot wait for '%s'", p->argv[0]);
 				goto out;
 			}
@@ -360,10 +384,12 @@ proc_wait(struct proc *p)
 			error_errno("poll failed");
 			goto out;
 		}
-		if (pr <= 0)
+		if (pr <= 0) {
+			chld = true;
 			continue;
+		}
 		if (pfd[0].revents)
-			handle_signals(p, sp[0]);
+			handle_signals(p, sp[0], &chld);
 		for (i = 1; i < nfd; i++) {
 			size_t k;
 			if (!pfd[i].revents)

@@ -28,7 +28,13 @@
  * delivered in max_line pieces with `partial` set). With capture_out /
  * capture_err they are also kept in `out`/`err`, capped at max_capture
  * (the newest bytes are dropped past the cap; `truncated` is set).
- * Without either, the child inherits our stdout/stderr.
+ * Lines are NUL-terminated at line[len]; the pointer is valid only during
+ * the call. With on_chunk set, the raw bytes of every read (up to 64 KiB,
+ * unsplit, newlines kept) are handed over first, before the lines of that
+ * read; a tee can write them out with one write(2) per read instead of one
+ * per line. Both get line_ctx; either may be used alone. on_chunk NULL
+ * (as PROC_INIT sets it) keeps the line-only behaviour.
+ * Without any of them, the child inherits our stdout/stderr.
  *
  * Ownership: argv/env/cwd are borrowed and must outlive proc_wait.
  * proc_release frees out/err (and closes the pipes of a started but not
@@ -44,6 +50,8 @@ enum proc_stream {
 
 typedef void proc_line_fn(
     enum proc_stream s, const char *line, size_t len, bool partial, void *ctx);
+typedef void proc_chunk_fn(
+    enum proc_stream s, const char *data, size_t len, void *ctx);
 
 struct proc {
 	/* inputs */
@@ -69,13 +77,17 @@ struct proc {
 
 	/* private: read ends of the output pipes between start and wait */
 	int out_fd, err_fd;
+
+	/* input, last so that PROC_INIT stays compatible: NULL: none */
+	proc_chunk_fn *on_chunk;
 };
 
 #define PROC_STDIN_INHERIT (-2)
 #define PROC_INIT                                                              \
 	{                                                                      \
 		NULL, NULL, NULL, 0, 0, -1, false, false, NULL, NULL, 0, 0,    \
-		    -1, 0, false, false, 0, BUF_INIT(0), BUF_INIT(0), -1, -1   \
+		    -1, 0, false, false, 0, BUF_INIT(0), BUF_INIT(0), -1, -1,  \
+		    NULL                                                       \
 	}
 
 void proc_init(struct proc *p);

@@ -1,7 +1,6 @@
 #ifndef SELF_HEAL_HEAL_H
 #define SELF_HEAL_HEAL_H
 
-#include <pthread.h>
 #include <regex.h>
 #include <stdint.h>
 
@@ -201,23 +200,22 @@ void heal_clean_line(const char *line, size_t len, struct buf *out);
 void heal_evidence_copy(char *dst, size_t cap, const char *s, size_t len);
 
 /*
- * Live relay of a child's lines (relay.c): each line is scanned, then
- * written to our stdout/stderr in batches at most ~10 ms late. quiet: scan
- * only. heal_relay_line is a proc_line_fn.
+ * Live relay of a child's output (relay.c): heal_relay_chunk (a
+ * proc_chunk_fn) writes each read's raw bytes to our stdout/stderr at once;
+ * heal_relay_line (a proc_line_fn) scans each line. Both take the relay as
+ * ctx. quiet: scan only.
  */
 struct heal_relay {
 	struct heal_scan *scan;
-	bool quiet, threaded, stop;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	pthread_t th;
-	struct buf out;
-	int fd;
+	bool quiet;
+	bool unterminated[2]; /* stdout/stderr last written without '\n' */
 };
 void heal_relay_start(struct heal_relay *r, struct heal_scan *scan, bool quiet);
+void heal_relay_chunk(
+    enum proc_stream s, const char *data, size_t len, void *ctx);
 void heal_relay_line(
     enum proc_stream s, const char *line, size_t len, bool partial, void *ctx);
-/* Flushes and stops the thread. */
+/* Ends a line left open on stdout/stderr, as the line relay did. */
 void heal_relay_stop(struct heal_relay *r);
 
 /* Backoff: wait before retry number `retry` (1 = after the first failure).

@@ -136,6 +136,7 @@ attempt_once(const struct heal_run_opts *o, char *const *argv,
 	p.grace_ms = o->grace_ms;
 	p.stdin_fd = PROC_STDIN_INHERIT;
 	p.on_line = heal_relay_line;
+	p.on_chunk = heal_relay_chunk;
 	p.line_ctx = &r;
 	code = proc_run(&p);
 	heal_relay_stop(&r);
