@@ -129,7 +129,7 @@ test_roundtrip(void **state)
 static void
 add_garbage(const char *dir, const char *name, const char *junk, size_t n)
 {
-	char p[600];
+	char p[4200];
 	int fd;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);

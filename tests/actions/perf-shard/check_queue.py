@@ -12,6 +12,7 @@ import json
 import os
 import random
 import subprocess
+import time
 import sys
 import tempfile
 
@@ -67,7 +68,15 @@ def main():
                                 cwd=work, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
-    procs = [start(w, 1, True) for w in range(1, WORKERS + 1)]
+    # Worker 3 must own a chunk before the others can drain the queue, so
+    # it starts first and the rest join once its first chunk is running.
+    first3 = start(3, 1, True)
+    deadline = time.time() + 60
+    while (not os.path.exists(os.path.join(tmp, "count.3"))
+           and first3.poll() is None and time.time() < deadline):
+        time.sleep(0.01)
+    procs = [first3 if w == 3 else start(w, 1, True)
+             for w in range(1, WORKERS + 1)]
     rcs = [p.wait() for p in procs]
     errs = [p.stderr.read() for p in procs]
     bad = []
