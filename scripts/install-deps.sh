@@ -38,6 +38,7 @@ pkgs=(
 	xxd=2:9.0*
 	shellcheck=0.9.0*
 	fiu-utils=1.1*
+	python3-yaml=6.0*
 	hyperfine=1.15*
 )
 

@@ -8,6 +8,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "helpers"))
+from runner_files import parse_file_commands  # noqa: E402
+
 FAKE_CONTEXT = {
     "GITHUB_REPOSITORY": "octo-org/demo",
     "GITHUB_REPOSITORY_OWNER": "octo-org",
@@ -30,41 +33,6 @@ FAKE_CONTEXT = {
     "RUNNER_ARCH": "X64",
     "RUNNER_ENVIRONMENT": "github-hosted",
 }
-
-
-def parse_file_commands(text, what):
-    """The runner's EnvFileKeyValuePairs, for Linux (LF only)."""
-    out = {}
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if line == "":
-            continue
-        eq = line.find("=")
-        hd = line.find("<<")
-        if eq >= 0 and (hd < 0 or eq < hd):
-            out[line[:eq]] = line[eq + 1:]
-            continue
-        if hd < 0:
-            raise ValueError(f"{what}: invalid format {line!r}")
-        name, delim = line[:hd], line[hd + 2:]
-        if not name or not delim:
-            raise ValueError(f"{what}: empty name or delimiter in {line!r}")
-        val = []
-        while True:
-            if i >= len(lines):
-                raise ValueError(f"{what}: matching delimiter not found")
-            if lines[i] == delim:
-                i += 1
-                break
-            val.append(lines[i])
-            i += 1
-        out[name] = "\n".join(val)
-    return out
 
 
 def subst(s, m):
