@@ -47,6 +47,14 @@ log_set_sink(log_sink_fn *fn, void *ctx)
 	log_sink_ctx = ctx;
 }
 
+void
+log_discard(enum log_level lvl, const char *msg, void *ctx)
+{
+	(void)lvl;
+	(void)msg;
+	(void)ctx;
+}
+
 static void
 stderr_sink(enum log_level lvl, const char *msg)
 {

@@ -8,14 +8,6 @@
 #include "common/log.h"
 #include "entry.h"
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -28,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t t;
 	char *s;
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	if (json_parse((const char *)data, size, "fuzz", &obj) == 0 &&
 	    entry_complete(obj, &eo) == 0 && entry_encode(obj, &out) == 0) {
 		/* Canonical output must re-parse to the same bytes. */

@@ -10,14 +10,6 @@
 #define VKEY                                                                   \
 	"example.com/audit-append-test+0139c4b7+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -31,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t tl, ver, unk;
 	char *s;
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	if (!init) {
 		if (note_verifier_parse(&v, VKEY) != 0)
 			abort();

@@ -8,14 +8,6 @@
 #include "merkle.h"
 #include "proof.h"
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -25,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf out = BUF_INIT(0);
 	merkle_hash leaf, root;
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	proof_init(&p);
 	if (proof_parse("fuzz", (const char *)data, size, &p) == 0) {
 		/* Round trip: formatting a parsed proof gives the input back

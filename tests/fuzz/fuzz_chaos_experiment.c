@@ -8,14 +8,6 @@
 #include "actions/chaos-inject/experiment.h"
 #include "common/log.h"
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -24,7 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct chaos_experiment e;
 	struct config_doc doc = CONFIG_DOC_INIT;
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	chaos_experiment_init(&e);
 	(void)chaos_experiment_load(
 	    &e, &doc, "fuzz.yml", (const char *)data, size);

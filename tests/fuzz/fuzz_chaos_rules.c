@@ -12,14 +12,6 @@
 #include "actions/chaos-inject/rules.h"
 #include "common/log.h"
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -35,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	if (chaos_rules_parse(&rs, text, err, sizeof(err)) == 0) {
 		/* every accepted rule is self-consistent */
 		for (i = 0; i < rs.n; i++) {

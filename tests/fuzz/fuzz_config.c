@@ -69,14 +69,6 @@ static const struct config_key keys[] = {
 	CONFIG_KEY_END,
 };
 
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -86,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz f;
 
 	memset(&f, 0, sizeof(f));
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	(void)config_load_mem(
 	    &doc, "fuzz.yml", (const char *)data, size, keys, &f);
 	if (f.s != NULL)

@@ -58,14 +58,6 @@ check(const char *s, bool prop)
 	buf_release(&b);
 }
 
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -76,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *sep, *val, *msg;
 	struct buf v = BUF_INIT(0), m = BUF_INIT(0);
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	memcpy(s, data, size);
 	s[size] = '\0'; /* C strings: stop at the first NUL */
 	check(s, false);

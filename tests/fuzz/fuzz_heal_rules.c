@@ -9,19 +9,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl, (void)msg, (void)ctx;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char text[] = "npm error code ECONNRESET\nboom 12\nctx\n";
 	struct heal_rules rs = HEAL_RULES_INIT;
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	heal_rules_builtin(&rs);
 	if (heal_rules_load_mem(&rs, "fuzz.yml", (const char *)data, size) ==
 	        0 &&

@@ -9,19 +9,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl, (void)msg, (void)ctx;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct heal_zip z;
 	size_t i;
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	if (heal_zip_list(data, size, &z) < 0)
 		return 0;
 	for (i = 0; i < z.nr; i++) {

@@ -14,14 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
 static int
 check(const struct tcase *c, void *ctx)
 {
@@ -37,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct junit_stats st = { 0, 0, 0, 0, 0 };
 	struct buf out = BUF_INIT((size_t)64 << 20);
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	timings_init(&t, 3);
 	timings_run_begin(&t);
 	if (junit_parse_mem(

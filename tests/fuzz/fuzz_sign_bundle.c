@@ -12,21 +12,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bundle b;
 	struct tlog_entry e;
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	bundle_init(&b);
 	if (bundle_parse(&b, (const char *)data, size, "fuzz") == 0) {
 		/* Whatever parsed must be internally consistent. */

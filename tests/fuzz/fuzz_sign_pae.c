@@ -15,14 +15,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cJSON *claims = NULL;
 	char *s;
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	if (dsse_pae_parse(data, size, &t, &tl, &body, &bl) == 0) {
 		/* Round trip: re-encoding must give the same bytes. */
 		char *type = strndup(t, tl);

@@ -15,14 +15,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf a = BUF_INIT((size_t)64 << 20);
 	int64_t us;
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	if (tcase_parse_seconds(s, size < 64 ? size : 64, &us) == 0 && us < 0)
 		abort();
 	timings_init(&t, 2);
