@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Startup latency of each tool's --version next to an empty C program.
+"""Startup latency of each tool's --version next to an empty C program
+(and /bin/true, the anchor the tool issues name).
 
 Both are run interleaved in the same loop (same machine state), N rounds;
 the report gives medians and the ratio tool/empty. The goal (issue 2) is
@@ -30,7 +31,7 @@ def main():
         f.write("int main(void) { return 0; }\n")
     empty = os.path.join(tmp, "empty")
     subprocess.run(["cc", "-O2", "-o", empty, src], check=True)
-    cmds = {"empty C program": [empty]}
+    cmds = {"empty C program": [empty], "/bin/true": ["/bin/true"]}
     for t in TOOLS:
         p = os.path.join(bindir, t)
         if os.path.exists(p):
