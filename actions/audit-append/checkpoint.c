@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "note.h"
 #include "common/base64.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -102,6 +104,24 @@ checkpoint_open(const char *what, const char *msg, size_t len,
 		return error_msg(
 		    "'%s': checkpoint signature check failed", what);
 	return checkpoint_parse(what, msg, tl, c);
+}
+
+int
+checkpoint_load(const char *path, struct checkpoint *c, struct buf *note)
+{
+	struct buf own = BUF_INIT(NOTE_MAX_SIZE);
+	struct buf *b = note ? note : &own;
+	size_t start = b->len, tl;
+	int ret = -1;
+
+	if (fs_read_file(path, NOTE_MAX_SIZE, b) < 0 ||
+	    note_split(b->data + start, b->len - start, &tl) < 0 ||
+	    checkpoint_parse(path, b->data + start, tl, c) < 0)
+		goto out;
+	ret = 0;
+out:
+	buf_release(&own);
+	return ret;
 }
 
 void

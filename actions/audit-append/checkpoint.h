@@ -31,6 +31,10 @@ int checkpoint_parse(
  * checked, only the format), then parses the body. */
 int checkpoint_open(const char *what, const char *msg, size_t len,
     const struct note_verifier *known, size_t nknown, struct checkpoint *c);
+/* Reads the signed checkpoint file at path (signatures are not checked
+ * here; verify does that) and parses it into *c. The note's bytes are
+ * appended to note when it is non-NULL. -1 with a message naming path. */
+int checkpoint_load(const char *path, struct checkpoint *c, struct buf *note);
 void checkpoint_release(struct checkpoint *c);
 
 #endif

@@ -228,20 +228,16 @@ out:
 static int
 check_previous(struct log_store *l, const char *origin)
 {
-	struct buf b = BUF_INIT(NOTE_MAX_SIZE);
 	struct checkpoint c = { 0 };
 	char *p = log_store_path(l, "checkpoint");
 	merkle_hash root;
-	size_t tl;
 	int ret = -1;
 
 	if (!fs_exists(p)) {
 		ret = 0;
 		goto out;
 	}
-	if (fs_read_file(p, NOTE_MAX_SIZE, &b) < 0 ||
-	    note_split(b.data, b.len, &tl) < 0 ||
-	    checkpoint_parse(p, b.data, tl, &c) < 0)
+	if (checkpoint_load(p, &c, NULL) < 0)
 		goto out;
 	if (strcmp(c.origin, origin) != 0) {
 		error_msg("'%s' has origin '%s' but the key signs for '%s'; "
@@ -260,7 +256,6 @@ check_previous(struct log_store *l, const char *origin)
 	ret = 0;
 out:
 	checkpoint_release(&c);
-	buf_release(&b);
 	free(p);
 	return ret;
 }

@@ -83,7 +83,6 @@ load_checkpoint(struct log_store *l, const char *path, struct buf *note,
     struct checkpoint *c)
 {
 	char *p = path ? xstrdup(path) : log_store_path(l, "checkpoint");
-	size_t tl;
 	int ret = -1;
 
 	if (!fs_exists(p)) {
@@ -93,9 +92,7 @@ load_checkpoint(struct log_store *l, const char *path, struct buf *note,
 		    p);
 		goto out;
 	}
-	if (fs_read_file(p, NOTE_MAX_SIZE, note) < 0 ||
-	    note_split(note->data, note->len, &tl) < 0 ||
-	    checkpoint_parse(p, note->data, tl, c) < 0)
+	if (checkpoint_load(p, c, note) < 0)
 		goto out;
 	ret = 0;
 out:

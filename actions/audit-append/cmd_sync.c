@@ -71,7 +71,6 @@ aa_export(struct aa_opts *o)
 	struct checkpoint c = { 0 };
 	char *p = NULL;
 	uint64_t files;
-	size_t tl;
 	int ret = RC_USAGE;
 
 	if (o->log == NULL || o->tiles == NULL) {
@@ -92,9 +91,7 @@ aa_export(struct aa_opts *o)
 		ret = RC_USAGE;
 		goto out;
 	}
-	if (fs_read_file(p, NOTE_MAX_SIZE, &note) < 0 ||
-	    note_split(note.data, note.len, &tl) < 0 ||
-	    checkpoint_parse(p, note.data, tl, &c) < 0 ||
+	if (checkpoint_load(p, &c, &note) < 0 ||
 	    tiles_export(&l, c.size, note.data, note.len, o->tiles, &files) < 0)
 		goto out;
 	printf("exported %llu entries (%llu files written) to '%s'\n",

@@ -187,10 +187,8 @@ out:
 static int
 read_signed_size(struct log_store *l)
 {
-	struct buf b = BUF_INIT(NOTE_MAX_SIZE);
 	struct checkpoint c = { 0 };
 	char *p = log_store_path(l, "checkpoint");
-	size_t tl;
 	int ret = -1;
 
 	l->signed_size = 0;
@@ -198,15 +196,12 @@ read_signed_size(struct log_store *l)
 		ret = 0;
 		goto out;
 	}
-	if (fs_read_file(p, NOTE_MAX_SIZE, &b) < 0 ||
-	    note_split(b.data, b.len, &tl) < 0 ||
-	    checkpoint_parse(p, b.data, tl, &c) < 0)
+	if (checkpoint_load(p, &c, NULL) < 0)
 		goto out;
 	l->signed_size = c.size;
 	ret = 0;
 out:
 	checkpoint_release(&c);
-	buf_release(&b);
 	free(p);
 	return ret;
 }

@@ -118,20 +118,16 @@ read_u64_file(const char *path)
 static int
 check_seen(struct log_store *local, struct log_store *shared)
 {
-	struct buf b = BUF_INIT(NOTE_MAX_SIZE);
 	struct checkpoint c = { 0 };
 	char *p = log_store_path(local, "remote-checkpoint");
 	merkle_hash root;
-	size_t tl;
 	int ret = 1;
 
 	if (!fs_exists(p)) {
 		ret = 0;
 		goto out;
 	}
-	if (fs_read_file(p, NOTE_MAX_SIZE, &b) < 0 ||
-	    note_split(b.data, b.len, &tl) < 0 ||
-	    checkpoint_parse(p, b.data, tl, &c) < 0) {
+	if (checkpoint_load(p, &c, NULL) < 0) {
 		ret = -1;
 		goto out;
 	}
@@ -147,7 +143,6 @@ check_seen(struct log_store *local, struct log_store *shared)
 	ret = 0;
 out:
 	checkpoint_release(&c);
-	buf_release(&b);
 	free(p);
 	return ret;
 }
