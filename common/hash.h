@@ -38,7 +38,7 @@ int hash_fd(int fd, uint8_t out[HASH_SHA256_LEN], uint64_t *size);
 void hash_hex(const uint8_t *d, size_t n, char *out);
 /* Exactly 2n hex digits (either case) -> n bytes; -1 otherwise. */
 int hash_from_hex(const char *hex, uint8_t *out, size_t n);
-/* Constant-time (CRYPTO_memcmp). */
+/* Constant-time in n: no early exit on the first difference. */
 bool hash_equal(const void *a, const void *b, size_t n);
 
 #endif
