@@ -3,13 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
+#include "common/crypto.h"
 
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "cert.h"
+#include "sct.h"
 
 #define OID_ISSUER_V2 "1.3.6.1.4.1.57264.1.8"
 #define OID_ISSUER_V1 "1.3.6.1.4.1.57264.1.1"
@@ -90,6 +89,7 @@ cert_verify(const void *der, size_t len, const struct trust_root *t,
 	X509 *x = d2i_X509(NULL, &p, (long)len);
 	X509_STORE *st = NULL;
 	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) * chain;
 	EVP_PKEY *pk;
 	size_t c;
 	int i, rc = -1;
@@ -133,6 +133,14 @@ cert_verify(const void *der, size_t len, const struct trust_root *t,
 		ERR_clear_error();
 		goto out;
 	}
+	/* The SCTs are bound to the issuer that signed this leaf. */
+	chain = X509_STORE_CTX_get0_chain(ctx);
+	if (sk_X509_num(chain) < 2) {
+		error_msg("certificate is itself a trust anchor");
+		goto out;
+	}
+	if (sct_verify(x, sk_X509_value(chain, 1), t) < 0)
+		goto out;
 	rc = 0;
 out:
 	X509_STORE_CTX_free(ctx);

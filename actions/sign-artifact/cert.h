@@ -21,7 +21,10 @@ struct cert_info {
 
 void cert_info_release(struct cert_info *ci);
 
-/* Parses the leaf, fills ci, and checks the chain valid at `when`. */
+/*
+ * Parses the leaf, fills ci, checks the chain valid at `when` and the
+ * embedded SCTs against the root's ctlogs (sct.h).
+ */
 int cert_verify(const void *der, size_t len, const struct trust_root *t,
     int64_t when, struct cert_info *ci);
 

@@ -2,11 +2,7 @@
 
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include "common/crypto.h"
 
 #include "common/base64.h"
 #include "common/fs.h"

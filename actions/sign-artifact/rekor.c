@@ -4,10 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include "common/crypto.h"
 
 #include "common/base64.h"
 #include "common/hash.h"

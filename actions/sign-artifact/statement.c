@@ -76,7 +76,7 @@ int
 provenance_predicate(const struct prov_claims *c, cJSON **out)
 {
 	cJSON *pred, *bd, *ext, *wf, *gh, *deps, *dep, *dig, *rd, *b, *meta;
-	char *path, *at, *s;
+	char *path, *at, *s, *needle;
 	size_t rl;
 
 	NEED(repository, "GITHUB_REPOSITORY");
@@ -92,14 +92,15 @@ provenance_predicate(const struct prov_claims *c, cJSON **out)
 	NEED(run_attempt, "GITHUB_RUN_ATTEMPT");
 
 	/* workflow_ref.replace(`${repository}/`, '').split('@')[0] */
-	rl = strlen(c->repository);
-	s = strstr(c->workflow_ref, c->repository);
-	if (s != NULL && s[rl] == '/') {
+	needle = xasprintf("%s/", c->repository);
+	rl = strlen(needle);
+	s = strstr(c->workflow_ref, needle);
+	free(needle);
+	if (s != NULL)
 		path = xasprintf("%.*s%s", (int)(s - c->workflow_ref),
-		    c->workflow_ref, s + rl + 1);
-	} else {
+		    c->workflow_ref, s + rl);
+	else
 		path = xstrdup(c->workflow_ref);
-	}
 	at = strchr(path, '@');
 	if (at != NULL)
 		*at = '\0';

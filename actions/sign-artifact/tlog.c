@@ -73,6 +73,8 @@ tlog_verify_set(const struct tlog_entry *e, const struct trust_log *log)
 
 	if (e->set.len == 0)
 		return error_msg("no signed entry timestamp in tlog entry");
+	if (e->log_id.len != 32)
+		return error_msg("tlog entry log id is not 32 bytes");
 	hash_hex((const uint8_t *)e->log_id.data, 32, hex);
 	/* RFC 8785: keys sorted, no spaces; base64 and hex need no escapes. */
 	if (base64_encode(&b64, e->body.data, e->body.len) < 0 ||

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/x509.h>
+#include "common/crypto.h"
 
 #include "common/base64.h"
 #include "common/hash.h"
@@ -141,6 +141,69 @@ load_cas(struct trust_root *t, const cJSON *arr)
 	return 0;
 }
 
+/* logId.keyId when present (sigstore-js matches on it), else by definition. */
+static int
+ctlog_id(const cJSON *l, const struct buf *der, uint8_t id[32])
+{
+	const char *kid =
+	    json_opt_str(cJSON_GetObjectItemCaseSensitive(l, "logId"), "keyId");
+	struct buf raw = BUF_INIT(1024);
+	int rc;
+
+	if (kid == NULL)
+		return hash_sha256(der->data, der->len, id);
+	rc = base64_decode(&raw, kid, strlen(kid));
+	if (rc == 0 && raw.len != 32)
+		rc = -1;
+	if (rc == 0)
+		memcpy(id, raw.data, 32);
+	buf_release(&raw);
+	return rc;
+}
+
+static int
+load_ctlogs(struct trust_root *t, const cJSON *arr)
+{
+	const cJSON *l;
+
+	cJSON_ArrayForEach(l, arr)
+	{
+		const cJSON *pk =
+		    cJSON_GetObjectItemCaseSensitive(l, "publicKey");
+		const char *raw = json_opt_str(pk, "rawBytes");
+		struct buf der = BUF_INIT(64 * 1024);
+		struct trust_ctlog *tc;
+		const unsigned char *p;
+		int rc;
+
+		if (t->nr_ctlogs >= TRUST_MAX_CTLOGS)
+			return error_msg("trusted root: too many ctlogs");
+		if (raw == NULL)
+			return error_msg("trusted root: ctlog without "
+			                 "publicKey.rawBytes");
+		tc = &t->ctlogs[t->nr_ctlogs];
+		rc = base64_decode(&der, raw, strlen(raw));
+		if (rc == 0) {
+			p = (const unsigned char *)der.data;
+			tc->pkey = d2i_PUBKEY(NULL, &p, (long)der.len);
+			if (tc->pkey == NULL)
+				rc = -1;
+			else
+				t->nr_ctlogs++;
+		}
+		if (rc == 0)
+			rc = ctlog_id(l, &der, tc->log_id);
+		buf_release(&der);
+		if (rc < 0) {
+			ERR_clear_error();
+			return error_msg("trusted root: bad ctlog key");
+		}
+		if (load_window(pk, &tc->valid) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 trust_root_load(struct trust_root *t, const char *path)
 {
@@ -152,7 +215,9 @@ trust_root_load(struct trust_root *t, const char *path)
 		goto out;
 	if (load_logs(t, cJSON_GetObjectItemCaseSensitive(root, "tlogs")) < 0 ||
 	    load_cas(t, cJSON_GetObjectItemCaseSensitive(
-	                    root, "certificateAuthorities")) < 0)
+	                    root, "certificateAuthorities")) < 0 ||
+	    load_ctlogs(t, cJSON_GetObjectItemCaseSensitive(root, "ctlogs")) <
+	        0)
 		goto out;
 	rc = 0;
 out:
@@ -173,6 +238,9 @@ trust_root_release(struct trust_root *t)
 	for (i = 0; i < t->nr_cas; i++)
 		sk_X509_pop_free(t->cas[i].certs, X509_free);
 	t->nr_cas = 0;
+	for (i = 0; i < t->nr_ctlogs; i++)
+		EVP_PKEY_free(t->ctlogs[i].pkey);
+	t->nr_ctlogs = 0;
 }
 
 const struct trust_log *

@@ -9,12 +9,14 @@
 
 /*
  * A Sigstore trusted_root.json (application/vnd.dev.sigstore.trustedroot
- * +json;version=0.1): transparency logs (key, logId, baseUrl) and
- * certificate authorities (DER chains). Owns everything;
+ * +json;version=0.1): transparency logs (key, logId, baseUrl),
+ * certificate authorities (DER chains) and certificate transparency logs
+ * (key, logId: they vouch for the SCTs in Fulcio leaves). Owns everything;
  * trust_root_release frees it and is safe when zeroed.
  */
 #define TRUST_MAX_LOGS 16
 #define TRUST_MAX_CAS 16
+#define TRUST_MAX_CTLOGS 16
 
 /* validFor: [start, end] in Unix seconds; 0 = open on that side. */
 struct trust_window {
@@ -33,11 +35,20 @@ struct trust_ca {
 	struct trust_window valid;
 };
 
+/* Any key type OpenSSL verifies: CT logs are not ours to choose. */
+struct trust_ctlog {
+	void *pkey;         /* EVP_PKEY */
+	uint8_t log_id[32]; /* logId.keyId, else SHA-256 of the key's DER */
+	struct trust_window valid;
+};
+
 struct trust_root {
 	struct trust_log logs[TRUST_MAX_LOGS];
 	size_t nr_logs;
 	struct trust_ca cas[TRUST_MAX_CAS];
 	size_t nr_cas;
+	struct trust_ctlog ctlogs[TRUST_MAX_CTLOGS];
+	size_t nr_ctlogs;
 };
 
 bool trust_window_contains(const struct trust_window *w, int64_t t);

@@ -87,6 +87,33 @@ test_predicate_fields(void **state)
 	cJSON_Delete(p);
 }
 
+/*
+ * workflow.path is JS `workflow_ref.replace(`${repository}/`, '')` cut at
+ * '@': the first "<repository>/", not the first "<repository>".
+ */
+static void
+test_workflow_path_like_js_replace(void **state)
+{
+	struct prov_claims c;
+	cJSON *p = NULL;
+
+	(void)state;
+	claims(&c);
+	c.repository = "o/r";
+	c.workflow_ref = "o/rr/o/r/.github/workflows/x.yml@refs/heads/a@b";
+	assert_int_equal(provenance_predicate(&c, &p), 0);
+	assert_string_equal(str_at(p, "buildDefinition", "externalParameters",
+	                        "workflow", "path"),
+	    "o/rr/.github/workflows/x.yml");
+	cJSON_Delete(p);
+	c.workflow_ref = "elsewhere/.github/workflows/y.yml";
+	assert_int_equal(provenance_predicate(&c, &p), 0);
+	assert_string_equal(str_at(p, "buildDefinition", "externalParameters",
+	                        "workflow", "path"),
+	    "elsewhere/.github/workflows/y.yml");
+	cJSON_Delete(p);
+}
+
 static void
 test_missing_claim(void **state)
 {
@@ -176,6 +203,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_predicate_fields),
+		cmocka_unit_test(test_workflow_path_like_js_replace),
 		cmocka_unit_test(test_missing_claim),
 		cmocka_unit_test(test_token_overrides_env),
 		cmocka_unit_test(test_subjects),

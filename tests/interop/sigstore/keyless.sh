@@ -3,7 +3,8 @@
 # as Fulcio and Rekor (mock-server.js). sign-artifact fetches the token, gets
 # a certificate, logs hashedrekord / dsse entries; sigstore-js and our own
 # offline `verify` accept the bundles against the mock's trusted root and
-# reject every tampered variant.
+# reject every tampered variant, including every certificate-transparency
+# failure (SCT missing, tampered, or not matched by the root's ctlogs).
 set -u
 . "$(dirname "$0")/lib.sh"
 need_node
@@ -108,6 +109,44 @@ expect_fail "own: certificate expired at signing time" "$SA" verify --bundle lat
 
 expect_fail "sigstore-js: another Sigstore's trusted root" node "$VERIFY_JS" --bundle b/app.bin.sigstore.json --artifact app.bin --trusted-root late/m/trusted_root.json --identity "$ID" --issuer "$ISS"
 expect_fail "own: another Sigstore's trusted root" "$SA" verify --bundle b/app.bin.sigstore.json --trusted-root late/m/trusted_root.json --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" app.bin
+
+# Certificate transparency: the leaf's embedded SCT must verify against the
+# trusted root's ctlogs (RFC 6962 3.2 precert data). sigstore-js (ctlog
+# threshold 1) rejects an SCT whose log is missing from the root or whose key
+# differs ("SCT verification failed") and a leaf without SCT ("expected 1
+# SCTs, got 0"); ours must agree on every case.
+expect_ok "SCT: leaf embeds one (extension 1.3.6.1.4.1.11129.2.4.2)" bash -c \
+	"python3 -c \"import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open('b/app.bin.sigstore.json'))['verificationMaterial']['certificate']['rawBytes']))\" |
+	openssl x509 -inform DER -noout -text | grep -qiE 'CT Precertificate SCTs|1\.3\.6\.1\.4\.1\.11129\.2\.4\.2'"
+OTHER=$(openssl ecparam -name prime256v1 -genkey 2>/dev/null | openssl pkey -pubout -outform DER 2>/dev/null | base64 -w0)
+edit_json m/trusted_root.json "b['ctlogs'] = []" noct.json
+edit_json m/trusted_root.json "b['ctlogs'][0]['publicKey']['rawBytes'] = '$OTHER'" wrongct.json
+edit_json m/trusted_root.json "
+import hashlib
+c = b['ctlogs'][0]; c['publicKey']['rawBytes'] = '$OTHER'
+c['logId']['keyId'] = base64.b64encode(hashlib.sha256(base64.b64decode('$OTHER')).digest()).decode()" wrongct2.json
+edit_json m/trusted_root.json "b['ctlogs'][0]['publicKey']['validFor'] = {'start': '2099-01-01T00:00:00Z'}" futurect.json
+for r in noct wrongct wrongct2 futurect; do
+	case $r in
+	noct) what="trusted root without ctlogs" ;;
+	wrongct) what="ctlog key replaced, log id kept" ;;
+	wrongct2) what="another ctlog (key and log id)" ;;
+	futurect) what="ctlog not yet valid at the SCT time" ;;
+	esac
+	expect_reason "sigstore-js: $what" 'SCT' node "$VERIFY_JS" --bundle b/app.bin.sigstore.json --artifact app.bin --trusted-root $r.json --identity "$ID" --issuer "$ISS"
+	expect_reason "own: $what" 'SCT' "$SA" verify --bundle b/app.bin.sigstore.json --trusted-root $r.json --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" app.bin
+	expect_reason "own: $what (dsse)" 'SCT' "$SA" verify --bundle att.json --trusted-root $r.json --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" app.bin
+done
+for mode in tamper none; do
+	mkdir "sct-$mode" && start_mock "sct-$mode/m" --sct "$mode"
+	US=$(cat "sct-$mode/m/url")
+	ACTIONS_ID_TOKEN_REQUEST_URL="$US/oidc/token?api-version=2.0" "$SA" sign --keyless \
+		--fulcio-url "$US" --rekor-url "$US" --bundle-dir "sct-$mode" --checksums '' app.bin >/dev/null 2>&1
+	R=(--trusted-root "sct-$mode/m/trusted_root.json")
+	expect_ok "SCT $mode: bundle written" test -s "sct-$mode/app.bin.sigstore.json"
+	expect_reason "sigstore-js: SCT $mode (chain valid)" 'SCT' node "$VERIFY_JS" --bundle "sct-$mode/app.bin.sigstore.json" --artifact app.bin "${R[@]}" --identity "$ID" --issuer "$ISS"
+	expect_reason "own: SCT $mode (chain valid)" 'SCT' "$SA" verify --bundle "sct-$mode/app.bin.sigstore.json" "${R[@]}" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" app.bin
+done
 
 # --trusted-root at signing time: a bundle that would not verify is not written.
 expect_ok "sign --trusted-root (own root): bundle checked, then written" "$SA" sign "${KL[@]}" \

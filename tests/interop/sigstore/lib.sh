@@ -38,6 +38,23 @@ expect_fail() {
 	fi
 }
 
+# expect_reason NAME PATTERN CMD...: CMD must fail with PATTERN (ERE) in its
+# output, so the rejection is for the reason under test.
+expect_reason() {
+	local name=$1 pat=$2
+	shift 2
+	if out=$("$@" 2>&1); then
+		FAIL=$((FAIL + 1))
+		echo "FAIL $name (expected rejection): $out"
+	elif ! printf '%s' "$out" | grep -Eq "$pat"; then
+		FAIL=$((FAIL + 1))
+		echo "FAIL $name (rejected, but not for /$pat/): $out"
+	else
+		PASS=$((PASS + 1))
+		echo "ok   $name (rejected: $(printf '%s' "$out" | tail -n 1))"
+	fi
+}
+
 finish() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]

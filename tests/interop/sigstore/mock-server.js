@@ -4,7 +4,10 @@
 // endpoint that behaves as GitHub's (ACTIONS_ID_TOKEN_REQUEST_URL already has
 // a query string; the client appends &audience=...; answer {"value": JWT}).
 //
-// usage: node mock-server.js --state DIR [--rekor-skew SECONDS]
+// usage: node mock-server.js --state DIR [--rekor-skew SECONDS] [--sct MODE]
+// --sct: ok (default) embeds a valid SCT; none issues leaves without one;
+// tamper flips a bit of the SCT's signature before the CA signs the leaf
+// (so the chain stays valid and only the SCT check can catch it).
 // Writes DIR/trusted_root.json, DIR/token (the JWT it hands out, so tests can
 // grep for leaks), DIR/url, then serves until killed (or --lifetime seconds).
 'use strict';
@@ -24,6 +27,7 @@ const opt = (name, dflt) => {
 const stateDir = opt('--state');
 const rekorSkew = Number(opt('--rekor-skew', '0'));
 const lifetime = Number(opt('--lifetime', '300'));
+const sctMode = opt('--sct', 'ok');
 if (!stateDir) {
   console.error('usage: mock-server.js --state DIR');
   process.exit(2);
@@ -114,6 +118,7 @@ async function main() {
     const signed = Buffer.concat([Buffer.from([0, 0]), ts, Buffer.from([0, 1]), Buffer.from(issuerID),
       len24, tbs, Buffer.from([0, 0])]);
     const sig = crypto.sign('sha256', signed, caKeys.privateKey);
+    if (sctMode === 'tamper') sig[sig.length - 1] ^= 1;
     const siglen = Buffer.alloc(2);
     siglen.writeUInt16BE(sig.length);
     const sct = Buffer.concat([Buffer.from([0]), Buffer.from(ctlog.logID), ts, Buffer.from([0, 0]),
@@ -122,7 +127,7 @@ async function main() {
     len.writeUInt16BE(sct.length);
     return Buffer.concat([len, sct]);
   };
-  const ca = await mock.initializeCA(caKeys, sctFix);
+  const ca = await mock.initializeCA(caKeys, sctMode === 'none' ? undefined : sctFix);
   const rekorClock = rekorSkew ? new Date(Date.now() + rekorSkew * 1000) : undefined;
   const tlog = await mock.initializeTLog('https://rekor.sigstore.dev', logKeys, rekorClock);
   const fulcio = mock.fulcioHandler(ca, { subjectClaim: 'san' });
