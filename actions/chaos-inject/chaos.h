@@ -171,6 +171,41 @@ int chaos_proxy_spawn(const struct chaos_proxy_opts *o, struct chaos_journal *j,
     pid_t *pid, struct buf *addr);
 int chaos_parse_hostport(const char *s, char *host, size_t hostlen, int *port);
 
+/* ---- cgroup.c: cgroup v2 limits for the command (root) ---- */
+struct chaos_cgroup {
+	long cpu_pct;    /* cpu.max quota, percent of one CPU; 0 = none */
+	uint64_t memory; /* memory.max (and memory.swap.max 0) */
+	long pids;       /* pids.max */
+};
+/*
+ * Read-only probe: root, a writable cgroup2 mount (into mount) and which
+ * of the asked controllers it offers. use gets the limits that can be
+ * set; why names what cannot ("" if all can). -1 (why set) when cgroup
+ * v2 cannot be used at all.
+ */
+int chaos_cgroup_probe(const struct chaos_cgroup *want,
+    struct chaos_cgroup *use, struct buf *mount, struct buf *why);
+/* <mount>/bulwark-chaos-<our pid> */
+void chaos_cgroup_path(const char *mount, struct buf *path);
+/* Journals, then creates the cgroup at path with c's limits. */
+int chaos_cgroup_create(struct chaos_journal *j, const char *mount,
+    const struct chaos_cgroup *c, const char *path);
+/* Moves the calling process into the cgroup at path. */
+int chaos_cgroup_join(const char *path);
+/* Kills what is left inside and removes it; idempotent. */
+int chaos_cgroup_undo(const char *path, struct buf *rep);
+
+/* ---- netem.c: kernel netem on loopback via rtnetlink (root) ---- */
+/* 0 if a root qdisc of kind can be added to lo (tried in a throwaway
+ * network namespace), else -1 with the reason in why. */
+int chaos_netem_probe(const char *kind, struct buf *why);
+/* Journals, then adds a root qdisc of kind ("netem": delay +- jitter per
+ * packet; "tbf" for tests) with our handle b0c0: on lo. */
+int chaos_netem_apply(struct chaos_journal *j, const char *kind,
+    uint64_t delay_ns, uint64_t jitter_ns);
+/* Removes our qdisc (by its handle) from dev ("lo"); idempotent. */
+int chaos_netem_undo(const char *dev, struct buf *rep);
+
 /* ---- scenarios.c: the eight scenarios mapped to mechanisms ---- */
 
 /* Options of `run`; strings point into argv (owned by the caller). */
@@ -196,6 +231,8 @@ struct chaos_run_opts {
 	long limit_nofile;
 	uint64_t limit_as, limit_fsize;
 	const char *malloc_fail;
+	struct chaos_cgroup cgroup; /* root: cgroup v2 limits */
+	bool netem;                 /* root: kernel netem on lo */
 	/* artifacts, caches, flakiness, parallelism */
 	struct strlist files;
 	const char *mutation;
@@ -228,6 +265,13 @@ struct chaos_plan {
 	struct chaos_proxy_opts proxy_opts;
 	int64_t kill_after_ms;
 	struct strlist notes; /* one human line per mechanism */
+	/* root mechanisms, after their probes */
+	bool use_cgroup;
+	struct chaos_cgroup cgroup;
+	struct buf cgroup_mount, cgroup_path;
+	bool netem;
+	uint64_t netem_delay_ns, netem_jitter_ns;
+	struct strlist fallbacks; /* one notice line per mechanism not used */
 };
 void chaos_plan_init(struct chaos_plan *p);
 void chaos_plan_release(struct chaos_plan *p);
@@ -235,6 +279,15 @@ void chaos_plan_release(struct chaos_plan *p);
 int chaos_plan_build(
     const struct chaos_run_opts *o, uint64_t seed, struct chaos_plan *p);
 extern const char *const chaos_scenarios[];
+void chaos_plan_add_rule(struct chaos_plan *p, const char *fmt, ...)
+    ATTR_PRINTF(2, 3);
+
+/* ---- root.c: plan the root-only mechanisms, or their fallbacks ---- */
+/* Probes netem (before the scenario is planned: it replaces the shim
+ * latency rule and the proxy latency toxic). */
+int chaos_plan_netem(const struct chaos_run_opts *o, struct chaos_plan *p);
+/* Probes cgroup v2; what it cannot do falls back to rlimits/shim. */
+int chaos_plan_cgroup(const struct chaos_run_opts *o, struct chaos_plan *p);
 
 /* ---- run.c: `chaos-inject run` ---- */
 /* Returns the exit code (command's status, 2 usage, 125 own failure). */

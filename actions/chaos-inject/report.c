@@ -76,6 +76,10 @@ chaos_report_begin(struct chaos_report *r, const struct chaos_run_opts *o,
 	for (i = 0; i < p->notes.nr; i++)
 		cJSON_AddItemToArray(
 		    arr, cJSON_CreateString(p->notes.items[i]));
+	arr = cJSON_AddArrayToObject(r->root, "fallbacks");
+	for (i = 0; i < p->fallbacks.nr; i++)
+		cJSON_AddItemToArray(
+		    arr, cJSON_CreateString(p->fallbacks.items[i]));
 	r->actions = cJSON_AddArrayToObject(r->root, "actions");
 	cJSON_AddArrayToObject(r->root, "mutations");
 	r->faults = cJSON_AddArrayToObject(r->root, "faults");

@@ -215,6 +215,10 @@ undo_line(char *line, struct buf *rep)
 		rc = undo_backup(a.data, b.data, f.items[3], rep);
 	} else if (strcmp(f.items[0], "moved") == 0 && f.nr >= 3) {
 		rc = undo_moved(a.data, b.data, rep);
+	} else if (strcmp(f.items[0], "cgroup") == 0 && f.nr >= 2) {
+		rc = chaos_cgroup_undo(a.data, rep);
+	} else if (strcmp(f.items[0], "qdisc") == 0 && f.nr >= 2) {
+		rc = chaos_netem_undo(a.data, rep);
 	}
 	/* "owner" and unknown kinds: nothing to undo */
 out:

@@ -98,7 +98,8 @@ pick_seed(const char *s, uint64_t *seed)
 
 static void
 build_env(struct strlist *env, const char *shim, const char *rules,
-    uint64_t seed, const char *log, int64_t deadline, const char *proxy)
+    uint64_t seed, const char *log, int64_t deadline, const char *proxy,
+    bool trampoline)
 {
 	const char *old_preload = NULL;
 	char **e;
@@ -119,10 +120,17 @@ build_env(struct strlist *env, const char *shim, const char *rules,
 		    env, xasprintf("BULWARK_CHAOS_PROXY=%s", proxy));
 	if (shim == NULL)
 		return;
+	/* through the __exec trampoline, the trampoline sets LD_PRELOAD
+	 * right before exec: the shim is not loaded into chaos-inject itself
+	 * (an ASan build refuses any preload) */
 	strlist_push_owned(
 	    env, old_preload != NULL && *old_preload != '\0'
-	             ? xasprintf("LD_PRELOAD=%s:%s", shim, old_preload)
-	             : xasprintf("LD_PRELOAD=%s", shim));
+	             ? xasprintf("%s=%s:%s",
+	                   trampoline ? "BULWARK_CHAOS_PRELOAD" : "LD_PRELOAD",
+	                   shim, old_preload)
+	             : xasprintf("%s=%s",
+	                   trampoline ? "BULWARK_CHAOS_PRELOAD" : "LD_PRELOAD",
+	                   shim));
 	strlist_push_owned(env, xasprintf("BULWARK_CHAOS_RULES=%s", rules));
 	strlist_push_owned(env, xasprintf("BULWARK_CHAOS_LOG=%s", log));
 	strlist_push(env, "BULWARK_CHAOS_LINEAGE=0000000000000000");
@@ -132,14 +140,15 @@ build_env(struct strlist *env, const char *shim, const char *rules,
 }
 
 /* argv for the command: through the __exec trampoline when rlimits are
- * to be set in the child only. */
+ * to be set or a cgroup joined in the child only. */
 static void
 build_argv(struct strlist *av, const struct chaos_plan *p, char **cmd)
 {
 	char exe[PATH_MAX];
 	ssize_t n;
 
-	if (p->limit_nofile > 0 || p->limit_as > 0 || p->limit_fsize > 0) {
+	if (p->limit_nofile > 0 || p->limit_as > 0 || p->limit_fsize > 0 ||
+	    p->use_cgroup) {
 		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		exe[n > 0 ? n : 0] = '\0';
 		strlist_push(av, exe);
@@ -149,6 +158,7 @@ build_argv(struct strlist *av, const struct chaos_plan *p, char **cmd)
 		    av, xasprintf("%llu", (unsigned long long)p->limit_as));
 		strlist_push_owned(
 		    av, xasprintf("%llu", (unsigned long long)p->limit_fsize));
+		strlist_push(av, p->use_cgroup ? p->cgroup_path.data : "-");
 		strlist_push(av, "--");
 	}
 	for (; *cmd != NULL; cmd++)
@@ -162,9 +172,19 @@ chaos_exec_main(int argc, char **argv)
 	unsigned long long as, fsize;
 	long nofile;
 
-	/* __exec NOFILE AS FSIZE -- cmd... */
-	if (argc < 6 || strcmp(argv[4], "--") != 0)
+	/* __exec NOFILE AS FSIZE CGROUP|- -- cmd... */
+	if (argc < 7 || strcmp(argv[5], "--") != 0)
 		return RC_USAGE;
+	if (strcmp(argv[4], "-") != 0 && chaos_cgroup_join(argv[4]) != 0)
+		return RC_WRAPPER;
+	if (getenv("BULWARK_CHAOS_PRELOAD") != NULL) {
+		if (setenv("LD_PRELOAD", getenv("BULWARK_CHAOS_PRELOAD"), 1) !=
+		    0) {
+			error_errno("cannot set LD_PRELOAD");
+			return RC_WRAPPER;
+		}
+		unsetenv("BULWARK_CHAOS_PRELOAD");
+	}
 	nofile = strtol(argv[1], NULL, 10);
 	as = strtoull(argv[2], NULL, 10);
 	fsize = strtoull(argv[3], NULL, 10);
@@ -185,9 +205,44 @@ chaos_exec_main(int argc, char **argv)
 			warn_msg(
 			    "cannot set RLIMIT_FSIZE: %s", strerror(errno));
 	}
-	execvp(argv[5], argv + 5);
-	error_errno("cannot run '%s'", argv[5]);
+	execvp(argv[6], argv + 6);
+	error_errno("cannot run '%s'", argv[6]);
 	return errno == ENOENT ? RC_NOTFOUND : RC_NOEXEC;
+}
+
+/* The root mechanisms the plan's probes found usable. */
+static int
+apply_root(
+    struct chaos_plan *p, struct chaos_journal *j, struct chaos_report *rep)
+{
+	char what[160];
+	int rc = 0;
+
+	if (p->use_cgroup) {
+		rc = chaos_cgroup_create(
+		    j, p->cgroup_mount.data, &p->cgroup, p->cgroup_path.data);
+		if (rc != 0)
+			goto out;
+		snprintf(what, sizeof(what),
+		    "cpu.max %ld%% memory.max %llu pids.max %ld",
+		    p->cgroup.cpu_pct, (unsigned long long)p->cgroup.memory,
+		    p->cgroup.pids);
+		chaos_report_note(rep, "cgroup '%s'", p->cgroup_path.data);
+		chaos_report_fault(
+		    rep, getpid(), "cgroup", 1, what, p->cgroup_path.data);
+	}
+	if (p->netem) {
+		rc = chaos_netem_apply(
+		    j, "netem", p->netem_delay_ns, p->netem_jitter_ns);
+		if (rc != 0)
+			goto out;
+		snprintf(what, sizeof(what), "delay %llu ns jitter %llu ns",
+		    (unsigned long long)p->netem_delay_ns,
+		    (unsigned long long)p->netem_jitter_ns);
+		chaos_report_fault(rep, getpid(), "netem", 1, what, "lo");
+	}
+out:
+	return rc;
 }
 
 /* Applies the plan's file, disk and process changes, journaling each and
@@ -246,6 +301,8 @@ apply_plan(struct chaos_plan *p, struct chaos_journal *j, const char *state,
 		if (rc != 0)
 			return -1;
 	}
+	if (apply_root(p, j, rep) != 0)
+		return -1;
 	if (chaos_stress_start(&p->stress, j, pids, ARRAY_SIZE(pids), &n) != 0)
 		return -1;
 	if (n > 0)
@@ -280,6 +337,7 @@ chaos_run(struct chaos_run_opts *o, char **cmd)
 	int64_t deadline = 0;
 	pid_t proxy_pid = -1, killer = -1;
 	int rc = RC_WRAPPER, code = -1;
+	size_t i;
 
 	chaos_plan_init(&plan);
 	chaos_report_init(&rep);
@@ -299,6 +357,8 @@ chaos_run(struct chaos_run_opts *o, char **cmd)
 		goto out;
 	if (chaos_state_dir(o->state_dir, &state) != 0)
 		goto out;
+	for (i = 0; i < plan.fallbacks.nr; i++)
+		warn_msg("%s", plan.fallbacks.items[i]);
 	build_argv(&av, &plan, cmd);
 	if (chaos_fallback_check(&plan, &av, shim.len > 0 ? shim.data : NULL))
 		buf_reset(&shim); /* strace injects; no preload into it */
@@ -331,7 +391,8 @@ chaos_run(struct chaos_run_opts *o, char **cmd)
 	if (plan.proxy)
 		chaos_report_note(&rep, "proxy listening on %s", addr.data);
 	build_env(&env, shim.len > 0 ? shim.data : NULL, plan.rules.data, seed,
-	    logpath.data, deadline, plan.proxy ? addr.data : NULL);
+	    logpath.data, deadline, plan.proxy ? addr.data : NULL,
+	    av.nr > 1 && strcmp(av.items[1], "__exec") == 0);
 	pr.argv = av.items;
 	pr.env = env.items;
 	pr.timeout_ms = o->timeout_ms;

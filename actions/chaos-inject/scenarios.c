@@ -64,6 +64,9 @@ chaos_plan_init(struct chaos_plan *p)
 	strlist_init(&p->aside);
 	strlist_init(&p->roots);
 	strlist_init(&p->notes);
+	strlist_init(&p->fallbacks);
+	buf_init(&p->cgroup_mount, 0);
+	buf_init(&p->cgroup_path, 0);
 	p->proxy_opts.ready_fd = -1;
 }
 
@@ -75,13 +78,15 @@ chaos_plan_release(struct chaos_plan *p)
 	strlist_release(&p->aside);
 	strlist_release(&p->roots);
 	strlist_release(&p->notes);
+	strlist_release(&p->fallbacks);
+	buf_release(&p->cgroup_mount);
+	buf_release(&p->cgroup_path);
 }
 
-static void add_rule(struct chaos_plan *p, const char *fmt, ...)
-    ATTR_PRINTF(2, 3);
+#define add_rule chaos_plan_add_rule
 
-static void
-add_rule(struct chaos_plan *p, const char *fmt, ...)
+void
+chaos_plan_add_rule(struct chaos_plan *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -152,6 +157,8 @@ plan_network(const struct chaos_run_opts *o, uint64_t seed,
 	if (o->target == NULL && o->proxy_upstream == NULL)
 		return error_msg(
 		    "network-latency needs --target HOST:PORT (shim) or --proxy-upstream HOST:PORT");
+	if (p->netem)
+		return add_proxy(o, seed, p, NULL);
 	if (o->target != NULL) {
 		add_rule(p, "connect|send,%s,delay=%lldms,jitter=%lldms", tf,
 		    (long long)lat, (long long)o->jitter_ms);
@@ -220,9 +227,11 @@ plan_resources(
 		    xasprintf("shim: malloc returns NULL/ENOMEM with p=%s",
 		        o->malloc_fail));
 	}
-	if (required && p->notes.nr == 0 && o->rules.nr == 0)
+	if (required && p->notes.nr == 0 && o->rules.nr == 0 &&
+	    o->cgroup.cpu_pct == 0 && o->cgroup.memory == 0 &&
+	    o->cgroup.pids == 0)
 		return error_msg(
-		    "resource-exhaustion needs --cpu, --memory, --fill-dir, --limit-* or --malloc-fail");
+		    "resource-exhaustion needs --cpu, --memory, --fill-dir, --limit-*, --cgroup-* or --malloc-fail");
 	return 0;
 }
 
@@ -299,6 +308,10 @@ chaos_plan_build(
 	if (chaos_roots_init(&p->roots, &o->allow_roots) != 0)
 		return -1;
 	if (o->target != NULL && target_fields(o->target, tf, sizeof(tf)) != 0)
+		return -1;
+	if (o->netem && strcmp(s, "network-latency") != 0)
+		return error_msg("--netem needs --scenario network-latency");
+	if (o->netem && chaos_plan_netem(o, p) != 0)
 		return -1;
 
 	if (strcmp(s, "network-latency") == 0) {
@@ -394,6 +407,8 @@ chaos_plan_build(
 		return -1;
 	if (strcmp(s, "artifact-corruption") != 0 && o->files.nr > 0 &&
 	    plan_files(o, p, "artifact") != 0)
+		return -1;
+	if (chaos_plan_cgroup(o, p) != 0)
 		return -1;
 	if (!p->proxy && add_proxy(o, seed, p, NULL) != 0)
 		return -1;
