@@ -48,6 +48,13 @@ log_set_sink(log_sink_fn *fn, void *ctx)
 }
 
 void
+log_get_sink(log_sink_fn **fn, void **ctx)
+{
+	*fn = log_sink;
+	*ctx = log_sink_ctx;
+}
+
+void
 log_discard(enum log_level lvl, const char *msg, void *ctx)
 {
 	(void)lvl;

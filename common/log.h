@@ -37,6 +37,8 @@ void log_set_level(enum log_level lvl);
 enum log_level log_get_level(void);
 /* NULL restores the stderr sink. */
 void log_set_sink(log_sink_fn *fn, void *ctx);
+/* The current sink (NULL: stderr), so a caller can swap and restore it. */
+void log_get_sink(log_sink_fn **fn, void **ctx);
 /* A sink that drops everything (fuzz targets, tests of error paths). */
 log_sink_fn log_discard;
 

@@ -200,6 +200,7 @@ plan_args_build(struct plan_args *a, struct plan *p)
 			goto out;
 		po.shards = a->rec.best;
 	}
+	items_split_big(p, &t, &io, po.shards);
 	po.tol_ppm = a->tol_ppm >= 0 ? (uint32_t)a->tol_ppm : PLAN_TOL_PPM;
 	po.plain_lpt = a->plain_lpt;
 	if (a->sticky) {
@@ -297,7 +298,7 @@ cmd_plan(int argc, char **argv)
 {
 	struct plan_args a;
 	struct plan p;
-	struct buf js = BUF_INIT(0), md = BUF_INIT(0);
+	struct buf js = BUF_INIT((size_t)1 << 30), md = BUF_INIT(0);
 	const char *out = "plan.json";
 	bool json = false;
 	char x[32], y[32], r[32];

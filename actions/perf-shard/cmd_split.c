@@ -8,6 +8,7 @@
 #include "common/gha.h"
 #include "common/log.h"
 #include "common/opt.h"
+#include "common/xalloc.h"
 #include "cmd.h"
 #include "planio.h"
 #include "run.h"
@@ -151,6 +152,20 @@ split_or_run(int argc, char **argv, bool run)
 		    p.shards);
 		rc = RC_USAGE;
 		goto out;
+	}
+	if (run) {
+		/* Refuse before anything runs, in queue mode too. */
+		const char **all = xcalloc(p.nr + 1, sizeof(*all));
+		size_t i;
+
+		for (i = 0; i < p.nr; i++)
+			all[i] = p.items[i].key;
+		rc = run_check_dashes(argv + first, argc - first, all, p.nr);
+		free(all);
+		if (rc < 0) {
+			rc = RC_USAGE;
+			goto out;
+		}
 	}
 	if (run && queue) {
 		struct steal_opts so = { queue, run_key, git_dir,

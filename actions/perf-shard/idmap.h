@@ -14,13 +14,14 @@
 struct idmap {
 	const char **keys;
 	size_t *vals;
-	size_t cap; /* power of two, or 0 */
+	uint64_t *hashes; /* per slot: probes compare these before strcmp */
+	size_t cap;       /* power of two, or 0 */
 	size_t nr;
 };
 
 #define IDMAP_INIT                                                             \
 	{                                                                      \
-		NULL, NULL, 0, 0                                               \
+		NULL, NULL, NULL, 0, 0                                         \
 	}
 
 void idmap_init(struct idmap *m);
@@ -29,6 +30,8 @@ void idmap_release(struct idmap *m);
 bool idmap_get(const struct idmap *m, const char *key, size_t *val);
 /* Inserts or overwrites. */
 void idmap_put(struct idmap *m, const char *key, size_t val);
+/* Room for n keys without rehashing. */
+void idmap_reserve(struct idmap *m, size_t n);
 
 uint64_t idmap_hash(const char *s, size_t len);
 

@@ -7,6 +7,7 @@
 #include "common/xalloc.h"
 #include "idmap.h"
 #include "items.h"
+#include "recommend.h"
 
 struct agg {
 	const char *key; /* borrowed from the store or the list */
@@ -152,6 +153,16 @@ items_build(struct plan *p, const struct timings *t, const struct items_opts *o)
 	bool per_group =
 	    o->list && o->unknown == UNK_GROUP_MEAN && o->unit == UNIT_TEST;
 
+	if (!o->list && o->unit == UNIT_TEST) {
+		/* store ids are unique: no aggregation, no map */
+		for (i = 0; i < t->nr; i++) {
+			int64_t e = timing_estimate(&t->v[i], o->est);
+
+			if (e >= 0)
+				plan_add(p, t->v[i].id, e, true);
+		}
+		return 0;
+	}
 	for (i = 0; i < t->nr; i++) {
 		const struct timing *tm = &t->v[i];
 		int64_t e = timing_estimate(tm, o->est);
@@ -205,4 +216,53 @@ out:
 	aggs_release(&units);
 	aggs_release(&groups);
 	return 0;
+}
+
+size_t
+items_split_big(struct plan *p, const struct timings *t,
+    const struct items_opts *o, unsigned shards)
+{
+	int64_t total = 0;
+	size_t i, j, n, split = 0, nr = p->nr;
+
+	if (o->unit == UNIT_TEST || shards < 2)
+		return 0;
+	for (i = 0; i < nr; i++)
+		total += p->items[i].est;
+	for (i = 0; i < nr; i++) {
+		struct plan_item *it = &p->items[i];
+		char a[32], b[32];
+
+		if (!it->known || it->est * (int64_t)shards <= total)
+			continue;
+		for (j = n = 0; j < t->nr; j++)
+			n += timing_estimate(&t->v[j], o->est) >= 0 &&
+			     !strcmp(unit_key(&t->v[j], o->unit), it->key);
+		if (n < 2)
+			continue;
+		fmt_duration(it->est, a);
+		fmt_duration((total + shards - 1) / shards, b);
+		warn_msg("'%s' (%s) is longer than the fair share of %u "
+		         "shards (%s): split into its %zu tests",
+		    it->key, a, shards, b, n);
+		for (j = 0; j < t->nr; j++) {
+			int64_t e = timing_estimate(&t->v[j], o->est);
+
+			if (e >= 0 && !strcmp(unit_key(&t->v[j], o->unit),
+			                  p->items[i].key))
+				plan_add(p, t->v[j].id, e, true);
+		}
+		p->items[i].est = -1; /* removed below */
+		split++;
+	}
+	for (i = j = 0; split && i < p->nr; i++) {
+		if (i < nr && p->items[i].est < 0) {
+			free(p->items[i].key);
+			continue;
+		}
+		p->items[j++] = p->items[i];
+	}
+	if (split)
+		p->nr = j;
+	return split;
 }

@@ -41,6 +41,17 @@ struct items_opts {
 int items_build(
     struct plan *p, const struct timings *t, const struct items_opts *o);
 
+/*
+ * At unit file or class, an item longer than the fair share of `shards`
+ * (est * shards > total) sets the floor of every plan. If the store has at
+ * least two timed tests of it, the item is replaced by those tests (ids as
+ * keys) with a warning. Tests of that file the store does not know are not
+ * in the plan then; `report` lists them as never run. Returns the number
+ * of items split.
+ */
+size_t items_split_big(struct plan *p, const struct timings *t,
+    const struct items_opts *o, unsigned shards);
+
 int unit_parse(const char *s, enum unit *u);
 const char *unit_name(enum unit u);
 int unknown_parse(const char *s, enum unknown_mode *m);

@@ -118,6 +118,36 @@ out:
 }
 
 int
+run_check_dashes(char *const *cmd, int ncmd, const char *const *items, size_t n)
+{
+	int k, at = ncmd;
+	bool file_only = false;
+	size_t i;
+
+	for (k = 0; k < ncmd; k++) {
+		if (!strcmp(cmd[k], "{}")) {
+			at = k;
+			break;
+		}
+		if (!strcmp(cmd[k], "{@}"))
+			file_only = true;
+	}
+	if (file_only && at == ncmd)
+		return 0;
+	for (k = 1; k < at; k++)
+		if (!strcmp(cmd[k], "--"))
+			return 0;
+	for (i = 0; i < n; i++)
+		if (items[i][0] == '-')
+			return error_msg(
+			    "test id '%s' starts with '-' and would be read as "
+			    "an option: put '--' before '{}' in the command, "
+			    "or use '{@}'",
+			    items[i]);
+	return 0;
+}
+
+int
 run_items(
     char **cmd, int ncmd, const char *const *items, size_t n, bool dry_run)
 {
@@ -135,6 +165,8 @@ run_items(
 		    "this shard has no tests; not running '%s'", cmd[0]);
 		return 0;
 	}
+	if (run_check_dashes(cmd, ncmd, items, n) < 0)
+		return -1;
 	for (i = 0; i < n; i++)
 		bytes += strlen(items[i]) + 1 + sizeof(char *);
 	for (k = 0; k < ncmd; k++)

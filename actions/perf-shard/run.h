@@ -38,4 +38,14 @@ int fmt_items(enum fmt f, const char *const *items, size_t n, struct buf *out);
 int run_items(
     char **cmd, int ncmd, const char *const *items, size_t n, bool dry_run);
 
+/*
+ * A test id starting with '-' substituted for "{}" (or appended) would be
+ * read by the command as an option ("-rf", "--deselect=..."). Such ids are
+ * refused unless the command has a "--" argument before the place they go
+ * ("pytest -- {}"), or they travel in a file ("{@}"). -1 with a message
+ * naming the first offending id, else 0.
+ */
+int run_check_dashes(
+    char *const *cmd, int ncmd, const char *const *items, size_t n);
+
 #endif

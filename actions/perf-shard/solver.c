@@ -306,14 +306,49 @@ solver_exact_small(struct solver *s, int64_t lb)
 	free(b.best_assign);
 }
 
+/* Heap order: lighter first, ties to the lower shard (as argmin). */
+static bool
+heap_less(const struct solver *s, uint32_t a, uint32_t b)
+{
+	return s->load[a] < s->load[b] || (s->load[a] == s->load[b] && a < b);
+}
+
+static void
+heap_down(const struct solver *s, uint32_t *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		uint32_t t;
+
+		if (l < n && heap_less(s, h[l], h[m]))
+			m = l;
+		if (l + 1 < n && heap_less(s, h[l + 1], h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* Loads only grow, so the lightest shard is a heap's root. */
 void
 solver_lpt(struct solver *s)
 {
+	uint32_t *h = xcalloc(s->n, sizeof(*h));
 	size_t r, np = s->p->nr;
+	unsigned k;
 
 	solver_reset(s);
-	for (r = 0; r < np; r++)
-		solver_place(s, r, argmin(s));
+	for (k = 0; k < s->n; k++)
+		h[k] = k;
+	for (r = 0; r < np; r++) {
+		solver_place(s, r, h[0]);
+		heap_down(s, h, s->n, 0);
+	}
+	free(h);
 }
 
 void

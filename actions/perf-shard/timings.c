@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "jsonr.h"
 #include "timings.h"
 
 #define TIMINGS_FORMAT "perf-shard-timings/1"
@@ -58,27 +59,68 @@ timings_case_id(const struct tcase *c)
 	return xasprintf("%s::%s", pre, c->name);
 }
 
+/*
+ * The id map is built on first need: a loaded store is sorted, so a plan
+ * that only reads it never pays for a million-entry map. Until then
+ * (map.nr < nr) lookups are a binary search.
+ */
 struct timing *
 timings_find(const struct timings *t, const char *id)
 {
+	size_t i, lo = 0, hi = t->nr;
+
+	if (t->map.nr == t->nr)
+		return idmap_get(&t->map, id, &i) ? &t->v[i] : NULL;
+	while (lo < hi) {
+		int c;
+
+		i = lo + (hi - lo) / 2;
+		c = strcmp(t->v[i].id, id);
+		if (c == 0)
+			return &t->v[i];
+		if (c < 0)
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	return NULL;
+}
+
+static void
+index_all(struct timings *t)
+{
 	size_t i;
 
-	return idmap_get(&t->map, id, &i) ? &t->v[i] : NULL;
+	idmap_release(&t->map);
+	idmap_reserve(&t->map, t->nr + 1);
+	for (i = 0; i < t->nr; i++)
+		idmap_put(&t->map, t->v[i].id, i);
+}
+
+static struct timing *
+append(struct timings *t, const char *id)
+{
+	struct timing *tm;
+
+	xgrow((void **)&t->v, &t->alloc, t->nr + 1, sizeof(*t->v));
+	tm = &t->v[t->nr++];
+	memset(tm, 0, sizeof(*tm));
+	tm->id = xstrdup(id);
+	return tm;
 }
 
 struct timing *
 timings_get(struct timings *t, const char *id)
 {
-	struct timing *tm = timings_find(t, id);
+	struct timing *tm;
 
+	if (t->map.nr != t->nr)
+		index_all(t);
+	tm = timings_find(t, id);
 	if (tm)
 		return tm;
-	xgrow((void **)&t->v, &t->alloc, t->nr + 1, sizeof(*t->v));
-	tm = &t->v[t->nr];
-	memset(tm, 0, sizeof(*tm));
-	tm->id = xstrdup(id);
-	idmap_put(&t->map, tm->id, t->nr);
-	t->nr++;
+	tm = append(t, id);
+	idmap_put(&t->map, tm->id, t->nr - 1);
 	return tm;
 }
 
@@ -148,11 +190,15 @@ timings_sort(struct timings *t)
 {
 	size_t i;
 
+	/* A loaded store is sorted already: keep it (and its map). */
+	for (i = 1; i < t->nr; i++)
+		if (strcmp(t->v[i - 1].id, t->v[i].id) > 0)
+			break;
+	if (i >= t->nr && (t->map.nr == t->nr || t->map.nr == 0))
+		return;
 	if (t->nr > 1)
 		qsort(t->v, t->nr, sizeof(*t->v), cmp_timing);
-	idmap_release(&t->map);
-	for (i = 0; i < t->nr; i++)
-		idmap_put(&t->map, t->v[i].id, i);
+	idmap_release(&t->map); /* rebuilt on first timings_get */
 }
 
 size_t
@@ -191,6 +237,8 @@ timings_run_end(struct timings *t, unsigned prune_after)
 			}
 			t->v[j++] = *tm;
 		}
+		if (j != t->nr)
+			idmap_release(&t->map);
 		t->nr = j;
 	}
 	timings_sort(t);
@@ -252,48 +300,131 @@ same_as_derived(const char *v, const char *id, bool klass)
 	return same;
 }
 
-/* Optional small non-negative integer member; absent or odd = untouched. */
-static void
-opt_uint(const cJSON *o, const char *key, unsigned *out)
+/* A small non-negative integer (or odd: untouched) into *out. */
+static int
+read_uint(struct jsonr *r, unsigned *out)
 {
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+	double d;
 
-	if (cJSON_IsNumber(x) && x->valuedouble >= 0 &&
-	    x->valuedouble < (double)(1 << 30))
-		*out = (unsigned)x->valuedouble;
+	if (jsonr_peek(r) != '-' &&
+	    (jsonr_peek(r) < '0' || jsonr_peek(r) > '9'))
+		return jsonr_skip(r);
+	if (jsonr_number(r, &d) < 0)
+		return -1;
+	if (d >= 0 && d < (double)(1 << 30))
+		*out = (unsigned)d;
+	return 0;
 }
 
 static int
-load_one(struct timings *t, const cJSON *o, const char *path)
+read_us(struct jsonr *r, struct timings *t, struct timing *tm)
 {
-	const cJSON *us = cJSON_GetObjectItemCaseSensitive(o, "us"), *x;
-	struct timing *tm;
+	double d;
+	int m;
 
-	if (!cJSON_IsObject(o) || (us && !cJSON_IsArray(us)))
-		return error_msg(
-		    "'%s': test '%s' is not a timings record", path, o->string);
-	tm = timings_get(t, o->string);
-	set_str(&tm->file, json_opt_str(o, "file"));
-	set_str(&tm->klass, json_opt_str(o, "class"));
-	if (!tm->file)
-		tm->file = derive(o->string, false);
-	if (!tm->klass)
-		tm->klass = derive(o->string, true);
-	tm->seen = t->runs;
-	opt_uint(o, "failures", &tm->failures);
-	opt_uint(o, "flaky", &tm->flaky);
-	opt_uint(o, "seen", &tm->seen);
-	cJSON_ArrayForEach(x, us)
-	{
-		if (!cJSON_IsNumber(x) || x->valuedouble < 0 ||
-		    x->valuedouble > 1e15 ||
-		    x->valuedouble != (double)(int64_t)x->valuedouble)
+	if (jsonr_expect(r, '[') < 0)
+		return -1;
+	if (jsonr_peek(r) == ']') {
+		r->p++;
+		return 0;
+	}
+	do {
+		char c = jsonr_peek(r);
+
+		if ((c != '-' && (c < '0' || c > '9')) ||
+		    jsonr_number(r, &d) < 0 || d < 0 || d > 1e15 ||
+		    d != (double)(int64_t)d)
 			return error_msg("'%s': test '%s': durations must be "
 			                 "integer microseconds",
-			    path, o->string);
-		push_sample(t, tm, (int64_t)x->valuedouble);
+			    r->what, tm->id);
+		push_sample(t, tm, (int64_t)d);
+	} while ((m = jsonr_more(r, ']')) == 1);
+	return m;
+}
+
+/* One test record; the id is in r->str. */
+static int
+read_test(struct jsonr *r, struct timings *t)
+{
+	struct timing *tm;
+	int m;
+
+	/* in key order (as saved): append without a lookup */
+	if (t->map.nr == 0 &&
+	    (t->nr == 0 || strcmp(t->v[t->nr - 1].id, r->str.data) < 0))
+		tm = append(t, r->str.data);
+	else
+		tm = timings_get(t, r->str.data);
+	tm->seen = t->runs;
+	if (jsonr_expect(r, ':') < 0)
+		return -1;
+	if (jsonr_peek(r) != '{')
+		return error_msg(
+		    "'%s': test '%s' is not a timings record", r->what, tm->id);
+	r->p++;
+	if (jsonr_peek(r) == '}') {
+		r->p++;
+		goto derived;
 	}
+	do {
+		const char *k = jsonr_string(r);
+		int which;
+
+		if (!k || jsonr_expect(r, ':') < 0)
+			return -1;
+		which = !strcmp(k, "file") ? 1 : !strcmp(k, "class") ? 2 : 0;
+		if (which && jsonr_peek(r) == '"') {
+			if (!jsonr_string(r))
+				return -1;
+			set_str(
+			    which == 1 ? &tm->file : &tm->klass, r->str.data);
+		} else if (!strcmp(k, "us")) {
+			if (jsonr_peek(r) != '[')
+				return error_msg(
+				    "'%s': test '%s' is not a timings record",
+				    r->what, tm->id);
+			if (read_us(r, t, tm) < 0)
+				return -1;
+		} else if (!strcmp(k, "failures")) {
+			if (read_uint(r, &tm->failures) < 0)
+				return -1;
+		} else if (!strcmp(k, "flaky")) {
+			if (read_uint(r, &tm->flaky) < 0)
+				return -1;
+		} else if (!strcmp(k, "seen")) {
+			if (read_uint(r, &tm->seen) < 0)
+				return -1;
+		} else if (jsonr_skip(r) < 0) {
+			return -1;
+		}
+	} while ((m = jsonr_more(r, '}')) == 1);
+	if (m < 0)
+		return -1;
+derived:
+	if (!tm->file)
+		tm->file = derive(tm->id, false);
+	if (!tm->klass)
+		tm->klass = derive(tm->id, true);
 	return 0;
+}
+
+static int
+read_tests(struct jsonr *r, struct timings *t)
+{
+	int m;
+
+	if (jsonr_peek(r) != '{')
+		return 1; /* not an object: not a timings file */
+	r->p++;
+	if (jsonr_peek(r) == '}') {
+		r->p++;
+		return 0;
+	}
+	do {
+		if (!jsonr_string(r) || read_test(r, t) < 0)
+			return -1;
+	} while ((m = jsonr_more(r, '}')) == 1);
+	return m;
 }
 
 int
@@ -311,39 +442,84 @@ load_json(const char *path, size_t max, cJSON **out)
 	return ret;
 }
 
+/*
+ * Streamed (jsonr), not through a cJSON tree: a store of a million tests
+ * is 40 MB, and the tree alone cost a second. Members are read in any
+ * order; "tests" before "runs" is fine as `seen` defaults are fixed up.
+ */
 int
 timings_load(struct timings *t, const char *path, bool may_be_missing)
 {
-	cJSON *root = NULL;
-	const cJSON *tests, *o;
-	const char *fmt;
+	struct buf b = BUF_INIT(TIMINGS_MAX_BYTES + 1);
 	int ret = -1;
 
 	if (may_be_missing && !fs_exists(path))
 		return 0;
-	if (load_json(path, TIMINGS_MAX_BYTES, &root) < 0)
-		return -1;
-	fmt = json_opt_str(root, "format");
-	tests = cJSON_GetObjectItemCaseSensitive(root, "tests");
-	if (!fmt || strcmp(fmt, TIMINGS_FORMAT) || !cJSON_IsObject(tests)) {
+	if (fs_read_file(path, TIMINGS_MAX_BYTES, &b) == 0)
+		ret = timings_load_mem(t, b.data, b.len, path);
+	buf_release(&b);
+	return ret;
+}
+
+int
+timings_load_mem(
+    struct timings *t, const char *data, size_t len, const char *path)
+{
+	struct jsonr r;
+	bool format_ok = false, have_tests = false;
+	unsigned runs = 0;
+	size_t first = t->nr, i;
+	int m, ret = -1;
+
+	jsonr_init(&r, data, len, path);
+	if (jsonr_expect(&r, '{') < 0)
+		goto out;
+	if (jsonr_peek(&r) == '}')
+		goto bad;
+	do {
+		const char *k = jsonr_string(&r);
+
+		if (!k || jsonr_expect(&r, ':') < 0)
+			goto out;
+		if (!strcmp(k, "format") && jsonr_peek(&r) == '"') {
+			if (!jsonr_string(&r))
+				goto out;
+			format_ok = !strcmp(r.str.data, TIMINGS_FORMAT);
+		} else if (!strcmp(k, "history") && t->history == 0) {
+			if (read_uint(&r, &t->history) < 0)
+				goto out;
+		} else if (!strcmp(k, "runs")) {
+			if (read_uint(&r, &runs) < 0)
+				goto out;
+		} else if (!strcmp(k, "tests") && !have_tests) {
+			t->runs = runs;
+			m = read_tests(&r, t);
+			if (m < 0)
+				goto out;
+			have_tests = m == 0;
+		} else if (jsonr_skip(&r) < 0) {
+			goto out;
+		}
+	} while ((m = jsonr_more(&r, '}')) == 1);
+	if (m < 0 || jsonr_end(&r) < 0)
+		goto out;
+bad:
+	if (!format_ok || !have_tests) {
 		error_msg("'%s': not a perf-shard timings file (format '%s')",
 		    path, TIMINGS_FORMAT);
 		goto out;
 	}
-	if (t->history == 0)
-		opt_uint(root, "history", &t->history);
+	/* "runs" after "tests": records without "seen" were seen last run */
+	for (i = first; runs != t->runs && i < t->nr; i++)
+		if (t->v[i].seen == t->runs)
+			t->v[i].seen = runs;
+	t->runs = runs;
 	if (t->history > TIMINGS_HISTORY_MAX)
 		t->history = TIMINGS_HISTORY_MAX;
-	opt_uint(root, "runs", &t->runs);
-	cJSON_ArrayForEach(o, tests)
-	{
-		if (load_one(t, o, path) < 0)
-			goto out;
-	}
 	timings_sort(t);
 	ret = 0;
 out:
-	cJSON_Delete(root);
+	jsonr_release(&r);
 	return ret;
 }
 

@@ -58,6 +58,9 @@ void timings_release(struct timings *t);
 
 /* Missing file with may_be_missing: an empty store, 0. */
 int timings_load(struct timings *t, const char *path, bool may_be_missing);
+/* The same from memory; `path` names it in messages. */
+int timings_load_mem(
+    struct timings *t, const char *data, size_t len, const char *path);
 int timings_save(struct timings *t, const char *path);
 /* Serialises (sorted) into out; for tests and --json. */
 int timings_dump(struct timings *t, struct buf *out);

@@ -211,8 +211,9 @@ def throughput(exe, tmp):
         phases = "; ".join(l.split(": ", 1)[1] for l in out.splitlines()
                            if "ms" in l and l.startswith("perf-shard:"))
         ratio = [l for l in out.splitlines() if l.startswith("plan:")][0]
-        print("- plan 1,000,000 tests into 64 shards, %s: %.2f s CPU for the "
-              "whole command (%s) -- %s" % (label, cpu, phases, ratio))
+        print("- plan 1,000,000 tests into 64 shards, %s: %.2f s CPU, %.2f s "
+              "wall for the whole command (%s) -- %s"
+              % (label, cpu, wall, phases, ratio))
 
     def best_of(cmd, k=200):
         b = None

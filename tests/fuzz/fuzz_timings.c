@@ -1,7 +1,8 @@
 /*
  * perf-shard's other inputs on arbitrary bytes: pytest-split durations,
- * go test -json, the seconds parser, and a timings store loaded back from
- * its own dump. No crash, no leak, the dump of a loaded store round-trips.
+ * go test -json, the seconds parser, and the streaming timings store
+ * reader on the raw bytes and on its own dump. No crash, no leak, the dump of a
+ * loaded store round-trips.
  */
 #include "common/compat.h"
 
@@ -38,6 +39,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	if (timings_dump(&t, &a) < 0)
 		abort();
+	timings_release(&t);
+	/* the streaming store reader: raw bytes, then a dump round trip */
+	timings_init(&t, 0);
+	if (timings_load_mem(&t, s, size, "fuzz") == 0) {
+		struct buf b = BUF_INIT((size_t)64 << 20);
+		struct buf c = BUF_INIT((size_t)64 << 20);
+		struct timings u;
+
+		if (timings_dump(&t, &b) < 0)
+			abort();
+		timings_init(&u, 0);
+		if (timings_load_mem(&u, b.data, b.len, "dump") < 0 ||
+		    timings_dump(&u, &c) < 0 || b.len != c.len ||
+		    memcmp(b.data, c.data, b.len))
+			abort();
+		timings_release(&u);
+		buf_release(&b);
+		buf_release(&c);
+	}
 	buf_release(&a);
 	timings_release(&t);
 	return 0;

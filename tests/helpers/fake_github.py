@@ -41,6 +41,19 @@ Scenario:
   the matched route, -1 if none)}.
 - Used as http_proxy, a request for http://any.host/p matches routes on
   its path "/p".
+- Stateful git references: with "git_refs": {"repo": "o/r"} the server
+  keeps refs of that repository in memory (thread-safe) and answers, when
+  no route matched (or a matched response is {"pass": true}):
+    POST   /repos/o/r/git/refs {"ref", "sha"}  201, or 422 "Reference
+           already exists"
+    GET    /repos/o/r/git/ref/<ref without refs/>           200 or 404
+    GET    /repos/o/r/git/matching-refs/<prefix>  200 [...] (sorted)
+    DELETE /repos/o/r/git/refs/<ref without refs/>  204, or 422
+           "Reference does not exist"
+    POST   /repos/o/r/git/commits {"message", "tree", "parents"}  201 with
+           a fresh sha (nothing is stored)
+  So a test can put a 403 or a 5xx before the real answer:
+  "responses": [{"status": 503}, {"pass": true}].
 """
 
 import argparse
@@ -80,6 +93,67 @@ class State:
         self.log_path = log_path
         self.lock = threading.Lock()
         self.base = ""
+        g = scenario.get("git_refs")
+        self.refs_repo = g.get("repo") if isinstance(g, dict) else None
+        self.refs = {}
+        self.commits = 0
+
+    def ref_json(self, ref, sha):
+        url = "%s/repos/%s/git/%s" % (self.base, self.refs_repo, ref)
+        return {"ref": ref, "node_id": "REF_" + sha[:12], "url": url,
+                "object": {"sha": sha, "type": "commit",
+                           "url": "%s/repos/%s/git/commits/%s"
+                           % (self.base, self.refs_repo, sha)}}
+
+    def git_refs(self, method, path, body):
+        """(status, json) for the stateful git refs API, or None."""
+        if not self.refs_repo:
+            return None
+        base = "/repos/%s/git/" % self.refs_repo
+        if not path.startswith(base):
+            return None
+        rest = path[len(base):]
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError:
+            return 400, {"message": "Problems parsing JSON"}
+        invalid = (422, {"message": "Invalid request.",
+                         "documentation_url": NOT_FOUND["documentation_url"]})
+        with self.lock:
+            if method == "POST" and rest == "refs":
+                ref, sha = req.get("ref"), req.get("sha")
+                if (not isinstance(ref, str) or not ref.startswith("refs/")
+                        or ref.count("/") < 2 or not isinstance(sha, str)
+                        or len(sha) != 40):
+                    return invalid
+                if ref in self.refs:
+                    return 422, {"message": "Reference already exists",
+                                 "documentation_url": "https://docs.github.com/rest/git/refs#create-a-reference"}
+                self.refs[ref] = sha
+                return 201, self.ref_json(ref, sha)
+            if method == "POST" and rest == "commits":
+                if not isinstance(req.get("tree"), str):
+                    return invalid
+                self.commits += 1
+                sha = uuid.uuid4().hex + "%08x" % self.commits
+                return 201, {"sha": sha, "message": req.get("message", ""),
+                             "tree": {"sha": req["tree"]}, "parents": []}
+            if method == "GET" and rest.startswith("ref/"):
+                ref = "refs/" + rest[4:]
+                if ref not in self.refs:
+                    return 404, NOT_FOUND
+                return 200, self.ref_json(ref, self.refs[ref])
+            if method == "GET" and rest.startswith("matching-refs/"):
+                pre = "refs/" + rest[len("matching-refs/"):]
+                return 200, [self.ref_json(r, self.refs[r])
+                             for r in sorted(self.refs) if r.startswith(pre)]
+            if method == "DELETE" and rest.startswith("refs/"):
+                ref = rest
+                if ref not in self.refs:
+                    return 422, {"message": "Reference does not exist"}
+                del self.refs[ref]
+                return 204, None
+        return None
 
     def match(self, method, path, query):
         for i, r in enumerate(self.routes):
@@ -157,10 +231,16 @@ class Handler(BaseHTTPRequestHandler):
             "body": body.decode("utf-8", "replace"),
             "route": i,
         })
-        if i < 0:
-            self.reply({"status": 404, "json": NOT_FOUND})
-        else:
-            self.reply(st.next_response(i))
+        r = st.next_response(i) if i >= 0 else {"pass": True}
+        if r.get("pass"):
+            g = st.git_refs(method, path, body)
+            if g is None:
+                r = {"status": 404, "json": NOT_FOUND}
+            else:
+                r = {"status": g[0]}
+                if g[1] is not None:
+                    r["json"] = g[1]
+        self.reply(r)
 
     def reply(self, r):
         st = self.server.state

@@ -57,6 +57,26 @@ test_levels_filter(void **st)
 	log_set_sink(NULL, NULL);
 }
 
+static void
+test_sink_save_restore(void **st)
+{
+	log_sink_fn *fn;
+	void *ctx;
+	int tag;
+
+	(void)st;
+	log_get_sink(&fn, &ctx);
+	assert_null(fn);
+	log_set_sink(capture, &tag);
+	log_get_sink(&fn, &ctx);
+	assert_ptr_equal(fn, capture);
+	assert_ptr_equal(ctx, &tag);
+	log_set_sink(NULL, NULL);
+	log_get_sink(&fn, &ctx);
+	assert_null(fn);
+	assert_null(ctx);
+}
+
 /* Inside Actions an error is one escaped ::error line: a message with a
  * newline cannot start a second workflow command. */
 static void
@@ -95,6 +115,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_returns_minus_one),
 		cmocka_unit_test(test_levels_filter),
+		cmocka_unit_test(test_sink_save_restore),
 		cmocka_unit_test(test_actions_annotation_is_escaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

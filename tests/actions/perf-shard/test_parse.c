@@ -220,6 +220,49 @@ test_malformed_delivers_nothing(void **state)
 	log_set_sink(NULL, NULL);
 }
 
+/*
+ * CDATA sections outside <time> are skipped before expat sees them; the
+ * result must equal a plain parse: a <time> in CDATA still counts, a CDATA
+ * marker inside a comment is not a section, '>' in an attribute does
+ * not end its tag, failures inside
+ * traces still mark the case, and an unterminated section is an error.
+ */
+static void
+test_cdata_skipping(void **state)
+{
+	struct got g;
+	static const char xml[] =
+	    "<?xml version='1.0'?>\n<!-- <![CDATA[ not a section -->\n"
+	    "<testsuite name='S' file='s.py'>\n"
+	    "<testcase name='a' time='1.5'><failure><![CDATA[trace\n"
+	    "<testcase name='fake' time='9'/>\n]]></failure></testcase>\n"
+	    "<testcase name='b > x'><time><![CDATA[2.25]]>"
+	    "</time></testcase>\n"
+	    "<testcase name='c' time='0.5'><system-out><![CDATA[]]>"
+	    "</system-out></testcase>\n</testsuite>\n";
+	static const char bad[] =
+	    "<testsuite><testcase name='a' time='1'><![CDATA[x</testcase>"
+	    "</testsuite>";
+
+	(void)state;
+	parse(xml, &g);
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.ids.items[0], "s.py|S|a");
+	assert_int_equal(g.us[0], 1500000);
+	assert_true(g.flags[0] & TC_FAILED);
+	assert_string_equal(g.ids.items[1], "s.py|S|b > x");
+	assert_int_equal(g.us[1], 2250000);
+	assert_int_equal(g.us[2], 500000);
+	strlist_release(&g.ids);
+	log_set_sink(quiet, NULL);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(
+	    junit_parse_mem(bad, strlen(bad), "x", NULL, collect, &g, NULL),
+	    -1);
+	assert_int_equal(g.n, 0);
+	log_set_sink(NULL, NULL);
+}
+
 static int
 collect_ids(const struct tcase *c, void *ctx)
 {
@@ -348,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_go_subtests),
 		cmocka_unit_test(test_mocha_root_suite_file),
 		cmocka_unit_test(test_malformed_delivers_nothing),
+		cmocka_unit_test(test_cdata_skipping),
 		cmocka_unit_test(test_pytest_durations),
 		cmocka_unit_test(test_go_json),
 		cmocka_unit_test(test_every_fixture_parses),

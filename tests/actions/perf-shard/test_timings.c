@@ -138,6 +138,70 @@ test_save_load_roundtrip_and_prune(void **state)
 	free(dir);
 }
 
+/*
+ * The streaming store reader: members in any order ("tests" before "runs"),
+ * escapes and surrogate pairs, unknown members skipped at any depth, a
+ * store out of key order (hand-edited) sorted; and the errors.
+ */
+static void
+test_load_stream(void **state)
+{
+	static const char ok[] =
+	    "{\"tests\": {\"z.py::b\": {\"us\": [30, 10, 20]},\n"
+	    " \"a.py::t \\\"\\u00e9\\ud83d\\ude00\": {\"x\": [{\"y\": [1, "
+	    "{}]}, null, true], \"us\": [], \"failures\": 2},\n"
+	    " \"m\": {\"file\": \"m/f.py\", \"us\": [5]}},\n"
+	    " \"runs\": 4, \"format\": \"perf-shard-timings/1\", "
+	    "\"history\": 3}";
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{\"format\": \"perf-shard-timings/1\"}",
+		"{\"format\": \"x\", \"tests\": {}}",
+		"{\"format\": \"perf-shard-timings/1\", \"tests\": {\"a\": "
+		"{\"us\": [1.5]}}}",
+		"{\"format\": \"perf-shard-timings/1\", \"tests\": {\"a\": "
+		"[1]}}",
+		"{\"format\": \"perf-shard-timings/1\", \"tests\": {}} x",
+		"{\"format\": \"perf-shard-timings/1\", \"tests\": {\"a\": "
+		"{\"us\": [1,]}}}",
+		"{\"format\": \"perf-shard-timings/1\", \"tests\": {\"a\": "
+		"{\"us\": [1]}}",
+	};
+	struct timings t;
+	struct timing *x;
+	size_t i;
+
+	(void)state;
+	timings_init(&t, 0);
+	assert_int_equal(timings_load_mem(&t, ok, strlen(ok), "ok.json"), 0);
+	assert_int_equal(t.nr, 3);
+	assert_int_equal(t.runs, 4);
+	assert_int_equal(t.history, 3);
+	/* sorted by id, found by id */
+	assert_string_equal(t.v[0].id, "a.py::t \"\xc3\xa9\xf0\x9f\x98\x80");
+	assert_string_equal(t.v[2].id, "z.py::b");
+	x = timings_find(&t, "z.py::b");
+	assert_non_null(x);
+	assert_true(timing_estimate(x, EST_MEDIAN) == 20);
+	assert_int_equal(x->seen, 4); /* "runs" came after "tests" */
+	assert_string_equal(x->file, "z.py");
+	x = timings_find(&t, "m");
+	assert_non_null(x);
+	assert_string_equal(x->file, "m/f.py");
+	assert_int_equal(t.v[0].failures, 2);
+	assert_int_equal(t.v[0].nus, 0);
+	timings_release(&t);
+	log_set_sink(quiet, NULL);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		timings_init(&t, 0);
+		assert_int_equal(
+		    timings_load_mem(&t, bad[i], strlen(bad[i]), "bad"), -1);
+		timings_release(&t);
+	}
+	log_set_sink(NULL, NULL);
+}
+
 static void
 test_case_id(void **state)
 {
@@ -170,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_history_median_ema),
 		cmocka_unit_test(test_save_load_roundtrip_and_prune),
 		cmocka_unit_test(test_case_id),
+		cmocka_unit_test(test_load_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
