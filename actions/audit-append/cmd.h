@@ -18,6 +18,7 @@ struct aa_opts {
 	const char *origin, *out;     /* keygen */
 	const char *key;              /* signer key file */
 	struct strlist keys;          /* verifier keys: strings or files */
+	struct strlist witness_keys;  /* cosignature keys (verify) */
 	struct strlist checkpoints;   /* extra checkpoint files */
 	const char *index, *old_size; /* prove */
 	const char *proof, *entry, *leaf_hash, *old_checkpoint;
@@ -31,7 +32,8 @@ struct aa_opts {
 #define AA_OPTS_INIT                                                           \
 	{                                                                      \
 		.fields = STRLIST_INIT, .keys = STRLIST_INIT,                  \
-		.checkpoints = STRLIST_INIT, .retries = 20                     \
+		.witness_keys = STRLIST_INIT, .checkpoints = STRLIST_INIT,     \
+		.retries = 20                                                  \
 	}
 
 void aa_opts_release(struct aa_opts *o);

@@ -22,26 +22,48 @@ int
 aa_verify(struct aa_opts *o)
 {
 	struct log_store l = LOG_STORE_INIT;
-	struct note_verifier *keys = NULL;
+	struct note_verifier *keys = NULL, *wit = NULL, *logk = NULL;
 	struct verify_opts vo = { 0 };
 	struct verify_result r;
+	struct strlist all = STRLIST_INIT;
 	char rh[65], sz[32];
-	size_t nkeys = 0;
+	size_t nkeys = 0, i, nlog = 0, nwit = 0;
 	int ret = RC_USAGE, rc;
 
 	if (o->log == NULL) {
 		error_msg("verify needs --log DIR");
 		goto out;
 	}
-	if (aa_load_verifiers(&o->keys, &keys, &nkeys) < 0)
+	/* Witness keys may come with --key too: sort them by type. */
+	for (i = 0; i < o->keys.nr; i++)
+		strlist_push(&all, o->keys.items[i]);
+	for (i = 0; i < o->witness_keys.nr; i++)
+		strlist_push(&all, o->witness_keys.items[i]);
+	if (aa_load_verifiers(&all, &keys, &nkeys) < 0)
 		goto out;
+	logk = xcalloc(nkeys + 1, sizeof(*logk));
+	wit = xcalloc(nkeys + 1, sizeof(*wit));
+	for (i = 0; i < nkeys; i++) {
+		if (keys[i].alg == NOTE_ALG_COSIGNATURE)
+			wit[nwit++] = keys[i];
+		else if (i >= o->keys.nr) {
+			error_msg("--witness-key '%s' is not a cosignature "
+			          "(type 0x04) key",
+			    all.items[i]);
+			goto out;
+		} else
+			logk[nlog++] = keys[i];
+	}
+	/* keys keeps ownership of the names; logk and wit are views. */
+	vo.keys = logk;
+	vo.nkeys = nlog;
+	vo.witnesses = wit;
+	vo.nwitnesses = nwit;
 	if (aa_need_log(o->log) < 0)
 		goto out;
 	ret = RC_WRAPPER;
 	if (log_store_open(&l, o->log, LOG_LENIENT) < 0)
 		goto out;
-	vo.keys = keys;
-	vo.nkeys = nkeys;
 	vo.extra = o->checkpoints.nr ? o->checkpoints.items : NULL;
 	vo.strict = o->strict;
 	rc = log_verify(&l, &vo, &r);
@@ -57,16 +79,22 @@ aa_verify(struct aa_opts *o)
 	if (o->json)
 		printf(
 		    "{\"ok\":true,\"size\":%s,\"root\":\"%s\","
-		    "\"checkpoints\":%llu,\"signed_size\":%llu,\"bytes\":%llu}\n",
+		    "\"checkpoints\":%llu,\"signed_size\":%llu,\"bytes\":%llu,"
+		    "\"witnesses\":%llu}\n",
 		    sz, rh, (unsigned long long)r.checkpoints,
 		    (unsigned long long)r.signed_size,
-		    (unsigned long long)r.bytes);
+		    (unsigned long long)r.bytes,
+		    (unsigned long long)r.cosigned);
 	else
 		printf("ok: %s entries, root %s, %llu checkpoint%s verified "
 		       "(latest signed size %llu)\n",
 		    sz, rh, (unsigned long long)r.checkpoints,
 		    r.checkpoints == 1 ? "" : "s",
 		    (unsigned long long)r.signed_size);
+	if (!o->json && r.cosigned > 0)
+		printf("cosigned by %llu witness%s\n",
+		    (unsigned long long)r.cosigned,
+		    r.cosigned == 1 ? "" : "es");
 	gha_set_output("verified", "true");
 	gha_set_output("size", sz);
 	gha_set_output("root", rh);
@@ -74,6 +102,9 @@ aa_verify(struct aa_opts *o)
 out:
 	log_store_close(&l);
 	aa_free_verifiers(keys, nkeys);
+	free(logk);
+	free(wit);
+	strlist_release(&all);
 	return ret;
 }
 

@@ -19,6 +19,7 @@ aa_opts_release(struct aa_opts *o)
 {
 	strlist_release(&o->fields);
 	strlist_release(&o->keys);
+	strlist_release(&o->witness_keys);
 	strlist_release(&o->checkpoints);
 }
 

@@ -44,14 +44,37 @@ entry_event_valid(const char *event)
 	return 1;
 }
 
+/*
+ * Civil UTC date of a Unix time (H. Hinnant's days_from_civil inverse).
+ * Not gmtime_r or strftime: glibc's call tzset, which reads /etc/localtime
+ * on every append.
+ */
 void
 entry_now(char out[32])
 {
-	time_t t = time(NULL);
-	struct tm tm;
+	entry_format_time((int64_t)time(NULL), out);
+}
 
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+void
+entry_format_time(int64_t t, char out[32])
+{
+	int64_t days, z, era, y;
+	int64_t doe, yoe, doy, mp, d, m, sec;
+
+	days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	sec = t - days * 86400;
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)(y % 10000),
+	    (int)(m % 100), (int)(d % 100), (int)(sec / 3600 % 100),
+	    (int)(sec / 60 % 60), (int)(sec % 60));
 }
 
 static int

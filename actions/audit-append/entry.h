@@ -33,6 +33,8 @@ struct entry_opts {
 int entry_event_valid(const char *event);
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
 void entry_now(char out[32]);
+/* t (Unix seconds, years 0..9999) as "YYYY-MM-DDTHH:MM:SSZ". */
+void entry_format_time(int64_t t, char out[32]);
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" (also with fractional seconds or a
  * numeric offset) into Unix seconds; -1 if malformed (no message). */
 int entry_parse_time(const char *s, int64_t *out);

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "log_store.h"
+#include "log_tail.h"
 #include "note.h"
 
 static const char format_magic[] = "bulwark-audit-log 1\n";
@@ -216,12 +217,79 @@ truncate_to(int fd, uint64_t len, const char *what)
 	return 0;
 }
 
-/* Finds the committed size; with `repair`, cuts a torn tail. */
+static int index_lines(struct log_store *l, const char *p, size_t len, size_t n,
+    merkle_hash *leaf);
+
+/*
+ * Indexes the complete commits past the index and cuts the rest of the
+ * entries file (a torn tail) and any partial index record. Entries that
+ * get indexed are synced first: the index never points at bytes that a
+ * power loss could take back.
+ */
 static int
-recover(struct log_store *l, bool repair, bool lenient)
+repair(struct log_store *l, uint64_t e)
+{
+	struct buf tail = BUF_INIT(SIZE_MAX);
+	size_t n, end;
+	uint64_t keep;
+	int ret = -1;
+
+	if (e - l->entries_end > SIZE_MAX - 1 ||
+	    buf_grow(&tail, (size_t)(e - l->entries_end)) < 0)
+		goto out;
+	if (log_pread(l->entries_fd, tail.data, (size_t)(e - l->entries_end),
+	        l->entries_end, "entries") < 0)
+		goto out;
+	tail.len = (size_t)(e - l->entries_end);
+	log_tail_scan(tail.data, tail.len, &n, &end);
+	keep = l->entries_end + end;
+	if (keep < e) {
+		if (l->size + n < l->signed_size) {
+			error_msg("log '%s' has %llu complete entries but its "
+			          "checkpoint signs %llu; refusing to truncate "
+			          "below a signed size",
+			    l->dir, (unsigned long long)(l->size + n),
+			    (unsigned long long)l->signed_size);
+			goto out;
+		}
+		warn_msg("log '%s': discarding a torn tail of %llu bytes "
+		         "left by an interrupted append (entries after index "
+		         "%llu were never acknowledged)",
+		    l->dir, (unsigned long long)(e - keep),
+		    (unsigned long long)(l->size + n));
+		if (truncate_to(l->entries_fd, keep, "entries") < 0)
+			goto out;
+	}
+	/* A partial index record of an interrupted append: derived data. */
+	if (ftruncate(l->offsets_fd, (off_t)(l->size * 8)) < 0 ||
+	    ftruncate(l->hashes_fd,
+	        (off_t)(merkle_stored_count(l->size) * MERKLE_HASH_LEN)) < 0) {
+		error_errno("cannot truncate the index of '%s'", l->dir);
+		goto out;
+	}
+	if (n > 0) {
+		if (fdatasync(l->entries_fd) < 0) {
+			error_errno("cannot fsync '%s/entries'", l->dir);
+			goto out;
+		}
+		if (index_lines(l, tail.data, end, n, NULL) < 0)
+			goto out;
+		l->indexed = n;
+	}
+	l->torn_bytes = 0;
+	ret = 0;
+out:
+	buf_release(&tail);
+	return ret;
+}
+
+/* Finds the indexed size; with `repair`, brings the index up to date. */
+static int
+recover(struct log_store *l, bool write, bool lenient)
 {
 	uint64_t e = 0, o = 0, h = 0, n, hs;
 	uint8_t be[8];
+	char nl = 0;
 
 	if (file_size(l->entries_fd, "entries", &e) < 0 ||
 	    file_size(l->offsets_fd, "offsets", &o) < 0 ||
@@ -236,40 +304,34 @@ recover(struct log_store *l, bool repair, bool lenient)
 		if (log_pread(l->offsets_fd, be, 8, (n - 1) * 8, "offsets") < 0)
 			return -1;
 		l->entries_end = log_be64(be);
+		if (l->entries_end > 0 && l->entries_end <= e &&
+		    log_pread(l->entries_fd, &nl, 1, l->entries_end - 1,
+		        "entries") < 0)
+			return -1;
 	}
-	if (l->entries_end > e && lenient) {
-		l->size = n;
+	l->size = n;
+	if ((l->entries_end > e || (n > 0 && nl != '\n')) && lenient)
 		return 0;
-	}
-	if (l->entries_end > e)
+	if (l->entries_end > e || (n > 0 && nl != '\n'))
 		return error_msg(
 		    "log '%s' is corrupt: 'entries' has %llu bytes "
 		    "but 'offsets' says entry %llu ends at byte %llu; run "
 		    "'audit-append verify'",
 		    l->dir, (unsigned long long)e, (unsigned long long)(n - 1),
 		    (unsigned long long)l->entries_end);
-	l->size = n;
 	l->torn_bytes = (e - l->entries_end) + (o - n * 8) +
 	                (h - merkle_stored_count(n) * MERKLE_HASH_LEN);
-	if (n < l->signed_size && !lenient)
+	if (write && l->torn_bytes > 0 && repair(l, e) < 0)
+		return -1;
+	/* Readers may see entries the next writer indexes. */
+	if (l->size < l->signed_size && !lenient &&
+	    (write || l->entries_end == e))
 		return error_msg(
 		    "log '%s' has %llu complete entries but its "
 		    "checkpoint signs %llu; refusing to truncate below a signed "
 		    "size",
-		    l->dir, (unsigned long long)n,
+		    l->dir, (unsigned long long)l->size,
 		    (unsigned long long)l->signed_size);
-	if (!repair || l->torn_bytes == 0)
-		return 0;
-	warn_msg("log '%s': discarding a torn tail of %llu bytes left by an "
-	         "interrupted append (entries after index %llu were never "
-	         "acknowledged)",
-	    l->dir, (unsigned long long)l->torn_bytes, (unsigned long long)n);
-	if (truncate_to(l->entries_fd, l->entries_end, "entries") < 0 ||
-	    truncate_to(l->offsets_fd, n * 8, "offsets") < 0 ||
-	    truncate_to(l->hashes_fd, merkle_stored_count(n) * MERKLE_HASH_LEN,
-	        "hashes") < 0)
-		return -1;
-	l->torn_bytes = 0;
 	return 0;
 }
 
@@ -388,7 +450,8 @@ log_store_entry(
 	    log_pread(l->entries_fd, out->data + out->len,
 	        (size_t)(end - start - 1), start, "entries") < 0)
 		return -1;
-	out->len += (size_t)(end - start - 1);
+	out->len +=
+	    log_line_entry_len(out->data + out->len, (size_t)(end - start - 1));
 	out->data[out->len] = 0;
 	if (offset != NULL)
 		*offset = start;
@@ -417,45 +480,84 @@ load_stack(struct log_store *l, struct merkle_stack *st)
 	return 0;
 }
 
-int
-log_store_append(struct log_store *l, const char *data, const size_t *lens,
-    size_t n, uint64_t *first, merkle_hash *leaf)
+/*
+ * Writes the index records (hashes, offsets) of n framed lines at p,
+ * which are already durable in `entries`, and advances the size. No sync:
+ * the index can be rebuilt from `entries`.
+ */
+static int
+index_lines(
+    struct log_store *l, const char *p, size_t len, size_t n, merkle_hash *leaf)
 {
-	struct buf ent = BUF_INIT(SIZE_MAX), hashes = BUF_INIT(SIZE_MAX),
-	           offs = BUF_INIT(SIZE_MAX);
+	struct buf hashes = BUF_INIT(SIZE_MAX), offs = BUF_INIT(SIZE_MAX);
 	struct merkle_stack st;
 	merkle_hash out[65];
 	uint8_t be[8];
 	uint64_t end = l->entries_end;
-	size_t i, pos = 0;
+	size_t i, pos = 0, llen;
+	const char *nl;
 	unsigned nout;
 	int ret = -1;
 
 	if (load_stack(l, &st) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (lens[i] == 0 || lens[i] > LOG_ENTRY_MAX ||
-		    memchr(data + pos, '\n', lens[i]) != NULL) {
-			error_msg("entry %zu: must be 1..%zu bytes without a "
-			          "newline (got %zu bytes)",
-			    i, LOG_ENTRY_MAX, lens[i]);
+		nl = memchr(p + pos, '\n', len - pos);
+		if (nl == NULL) /* callers pass n complete lines */
 			goto out;
-		}
-		if (merkle_leaf_hash(data + pos, lens[i], out[0]) < 0 ||
+		llen = (size_t)(nl - (p + pos));
+		if (merkle_leaf_hash(p + pos, log_line_entry_len(p + pos, llen),
+		        out[0]) < 0 ||
 		    merkle_stack_push(&st, out[0], out, &nout) < 0)
 			goto out;
 		if (leaf != NULL)
 			memcpy(leaf[i], out[0], MERKLE_HASH_LEN);
-		end += lens[i] + 1;
+		end += llen + 1;
 		put_be64(be, end);
-		if (buf_add(&ent, data + pos, lens[i]) < 0 ||
-		    buf_addch(&ent, '\n') < 0 ||
-		    buf_add(&hashes, out, nout * MERKLE_HASH_LEN) < 0 ||
+		if (buf_add(&hashes, out, nout * MERKLE_HASH_LEN) < 0 ||
 		    buf_add(&offs, be, 8) < 0)
+			goto out;
+		pos += llen + 1;
+	}
+	/* hashes before offsets: the size is the smaller of the two. */
+	if (pwrite_all(l->hashes_fd, hashes.data, hashes.len,
+	        merkle_stored_count(l->size) * MERKLE_HASH_LEN, "hashes") < 0 ||
+	    pwrite_all(
+	        l->offsets_fd, offs.data, offs.len, l->size * 8, "offsets") < 0)
+		goto out;
+	l->size += n;
+	l->entries_end = end;
+	ret = 0;
+out:
+	buf_release(&hashes);
+	buf_release(&offs);
+	return ret;
+}
+
+int
+log_store_append(struct log_store *l, const char *data, const size_t *lens,
+    size_t n, uint64_t *first, merkle_hash *leaf)
+{
+	struct buf ent = BUF_INIT(SIZE_MAX);
+	size_t i, pos = 0;
+	int ret = -1;
+
+	for (i = 0; i < n; i++) {
+		if (lens[i] == 0 || lens[i] > LOG_ENTRY_MAX ||
+		    memchr(data + pos, '\n', lens[i]) != NULL ||
+		    data[pos + lens[i] - 1] == ' ') {
+			error_msg("entry %zu: must be 1..%zu bytes without a "
+			          "newline or a trailing space (got %zu bytes)",
+			    i, LOG_ENTRY_MAX, lens[i]);
+			goto out;
+		}
+		if (buf_add(&ent, data + pos, lens[i]) < 0 ||
+		    (i + 1 < n && buf_addch(&ent, ' ') < 0) ||
+		    buf_addch(&ent, '\n') < 0)
 			goto out;
 		pos += lens[i];
 	}
-	/* Entries first: offsets and hashes never point at missing bytes. */
+	/* The commit: one write and one sync of `entries`. */
 	if (pwrite_all(l->entries_fd, ent.data, ent.len, l->entries_end,
 	        "entries") < 0)
 		goto out;
@@ -463,22 +565,11 @@ log_store_append(struct log_store *l, const char *data, const size_t *lens,
 		error_errno("cannot fsync '%s/entries'", l->dir);
 		goto out;
 	}
-	if (pwrite_all(l->hashes_fd, hashes.data, hashes.len,
-	        merkle_stored_count(l->size) * MERKLE_HASH_LEN, "hashes") < 0 ||
-	    pwrite_all(
-	        l->offsets_fd, offs.data, offs.len, l->size * 8, "offsets") < 0)
-		goto out;
-	if (fdatasync(l->hashes_fd) < 0 || fdatasync(l->offsets_fd) < 0) {
-		error_errno("cannot fsync '%s'", l->dir);
-		goto out;
-	}
 	*first = l->size;
-	l->size += n;
-	l->entries_end = end;
+	if (index_lines(l, ent.data, ent.len, n, leaf) < 0)
+		goto out;
 	ret = 0;
 out:
 	buf_release(&ent);
-	buf_release(&hashes);
-	buf_release(&offs);
 	return ret;
 }

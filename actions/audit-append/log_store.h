@@ -12,7 +12,8 @@
  *
  *   format        "bulwark-audit-log 1\n" (identifies the directory)
  *   entries       the entries, one per line (canonical JSON has no raw
- *                 newline), so the file is JSON Lines readable by jq
+ *                 newline), so the file is JSON Lines readable by jq; lines
+ *                 inside a multi-entry commit end in " \n" (log_tail.h)
  *   offsets       u64 big-endian end offset (after the '\n') per entry
  *   hashes        the Merkle tree: leaf hashes and completed subtree roots
  *                 in stored order (merkle_stored_index), 32 bytes each
@@ -22,13 +23,16 @@
  * Append is O(1) amortised (one write per file) and any proof or root is
  * O(log n) preads of `hashes`.
  *
- * Commit order (research/tlog.md §6): entries are written and fdatasync'ed
- * first, then hashes and offsets, each fdatasync'ed, and only then is the
- * append acknowledged. The committed size is min(entries in offsets,
- * entries in hashes); anything past it is a torn tail of an unacknowledged
- * append. A writer truncates such a tail (with a warning) unless that
- * would cut below the last signed checkpoint; readers just ignore it.
- * fsync errors are returned as errors and never retried.
+ * Commit protocol (research/tlog.md §6): `entries` is the source of truth.
+ * An append writes its lines and fdatasyncs `entries` once; that is the
+ * commit, and the only sync an append pays. `offsets` and `hashes` are
+ * an index derived from `entries`, written after it without a sync, so
+ * they may lag behind it (never run ahead) after a crash. A writer's open
+ * indexes complete commits found past the index (after syncing them) and
+ * cuts a torn tail, with a warning, unless that would cut below the last
+ * signed checkpoint; readers see the indexed size. A directory sync is
+ * paid only when the files are created. fsync errors are returned as
+ * errors and never retried.
  */
 #define LOG_ENTRY_MAX ((size_t)65535) /* tlog-tiles bundles use uint16 */
 
@@ -46,11 +50,12 @@ struct log_store {
 	uint64_t size;        /* committed entries */
 	uint64_t entries_end; /* bytes of committed entries */
 	uint64_t signed_size; /* size in `checkpoint`, 0 without one */
-	uint64_t torn_bytes;  /* bytes of torn tail seen at open */
+	uint64_t torn_bytes;  /* bytes past the index seen at open */
+	uint64_t indexed;     /* entries indexed at open (lagging index) */
 };
 #define LOG_STORE_INIT                                                         \
 	{                                                                      \
-		NULL, -1, -1, -1, -1, 0, 0, 0, 0                               \
+		NULL, -1, -1, -1, -1, 0, 0, 0, 0, 0                            \
 	}
 
 /* Opens (and with LOG_CREATE creates) dir. With LOG_WRITE it takes the

@@ -78,6 +78,9 @@ static const struct opt verify_options[] = {
 	    "trusted verifier key or file (repeatable)"),
 	OPT_LIST(0, "checkpoint", &o.checkpoints, "FILE",
 	    "also check this checkpoint (e.g. from a witness)"),
+	OPT_LIST(0, "witness-key", &o.witness_keys, "VERIFIER",
+	    "require a valid cosignature from this witness (repeatable; "
+	    "witness keys given with --key count too)"),
 	OPT_BOOL(0, "strict", &o.strict,
 	    "also require every entry to be a canonical JSON object"),
 	OPT__JSON(&o.json),
@@ -87,6 +90,8 @@ static const struct opt verify_options[] = {
 };
 static const char *const verify_usage[] = {
 	"audit-append verify --log DIR [--key VERIFIER]... [--checkpoint FILE]",
+	"audit-append verify --log DIR --key VERIFIER --witness-key WITNESS "
+	"--checkpoint COSIGNED",
 	NULL,
 };
 

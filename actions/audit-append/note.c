@@ -2,9 +2,7 @@
 
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include "common/crypto.h"
 
 #include "common/base64.h"
 #include "common/hash.h"
@@ -12,7 +10,7 @@
 #include "common/xalloc.h"
 #include "note.h"
 
-#define ALG_ED25519 0x01
+#define ALG_ED25519 NOTE_ALG_ED25519
 static const char sig_prefix[] = "\xe2\x80\x94 "; /* U+2014 + space */
 
 /* Decodes one UTF-8 sequence; 0 on malformed input. */
@@ -88,8 +86,15 @@ note_name_valid(const char *name, size_t len)
 int
 note_key_id(const char *name, const uint8_t pub[32], uint32_t *id)
 {
+	return note_key_id_alg(name, NOTE_ALG_ED25519, pub, id);
+}
+
+int
+note_key_id_alg(
+    const char *name, uint8_t alg, const uint8_t pub[32], uint32_t *id)
+{
 	struct hash_ctx h = HASH_CTX_INIT;
-	static const uint8_t sep[2] = { '\n', ALG_ED25519 };
+	const uint8_t sep[2] = { '\n', alg };
 	uint8_t d[HASH_SHA256_LEN];
 	int ret = -1;
 
@@ -155,7 +160,7 @@ note_signer_generate(struct note_signer *s, const char *name)
 /* Splits "name+hex8+base64" into its parts and decodes the key bytes. */
 static int
 parse_key(const char *what, const char *key, char **name, uint32_t *id,
-    uint8_t out[32])
+    uint8_t out[32], uint8_t *alg)
 {
 	const char *p1, *p2;
 	struct buf raw = BUF_INIT(64);
@@ -175,7 +180,9 @@ parse_key(const char *what, const char *key, char **name, uint32_t *id,
 		goto bad;
 	if (base64_decode(&raw, p2 + 1, strlen(p2 + 1)) < 0)
 		goto bad;
-	if (raw.len != 33 || (uint8_t)raw.data[0] != ALG_ED25519) {
+	*alg = raw.len > 0 ? (uint8_t)raw.data[0] : 0;
+	if (raw.len != 33 ||
+	    (*alg != ALG_ED25519 && *alg != NOTE_ALG_COSIGNATURE)) {
 		error_msg("%s: unsupported key type or length", what);
 		goto out;
 	}
@@ -199,7 +206,7 @@ int
 note_signer_parse(struct note_signer *s, const char *skey)
 {
 	static const char prefix[] = "PRIVATE+KEY+";
-	uint8_t seed[32];
+	uint8_t seed[32], alg;
 	uint32_t id;
 	char *name = NULL;
 	int ret = -1;
@@ -210,9 +217,13 @@ note_signer_parse(struct note_signer *s, const char *skey)
 		    "signer key: expected 'PRIVATE+KEY+<name>+<id>+<key>'");
 		goto out;
 	}
-	if (parse_key(
-	        "signer key", skey + sizeof(prefix) - 1, &name, &id, seed) < 0)
+	if (parse_key("signer key", skey + sizeof(prefix) - 1, &name, &id, seed,
+	        &alg) < 0)
 		goto out;
+	if (alg != ALG_ED25519) {
+		error_msg("signer key: not an Ed25519 signed-note key");
+		goto out;
+	}
 	if (note_signer_from_seed(s, name, seed) < 0)
 		goto out;
 	if (s->v.id != id) {
@@ -233,9 +244,10 @@ note_verifier_parse(struct note_verifier *v, const char *vkey)
 	uint32_t id;
 
 	memset(v, 0, sizeof(*v));
-	if (parse_key("verifier key", vkey, &v->name, &v->id, v->pub) < 0)
+	if (parse_key("verifier key", vkey, &v->name, &v->id, v->pub, &v->alg) <
+	    0)
 		return -1;
-	if (note_key_id(v->name, v->pub, &id) < 0 || id != v->id) {
+	if (note_key_id_alg(v->name, v->alg, v->pub, &id) < 0 || id != v->id) {
 		note_verifier_release(v);
 		return error_msg("verifier key: key id does not match the key");
 	}
@@ -249,7 +261,7 @@ format_key(const struct note_verifier *v, const uint8_t key[32],
 	uint8_t raw[33];
 	int ret;
 
-	raw[0] = ALG_ED25519;
+	raw[0] = v->alg == NOTE_ALG_COSIGNATURE ? v->alg : ALG_ED25519;
 	memcpy(raw + 1, key, 32);
 	ret = buf_addf(out, "%s%s+%08x+", prefix, v->name, (unsigned)v->id);
 	if (ret == 0)
@@ -327,8 +339,8 @@ out:
 	return ret;
 }
 
-static bool
-ed25519_verify(const uint8_t pub[32], const char *text, size_t len,
+bool
+note_ed25519_verify(const uint8_t pub[32], const char *text, size_t len,
     const uint8_t *sig, size_t siglen)
 {
 	EVP_PKEY *pk;
@@ -408,6 +420,7 @@ note_open(const char *msg, size_t len, const struct note_verifier *known,
 		     (uint32_t)(uint8_t)raw.data[2] << 8 | (uint8_t)raw.data[3];
 		for (k = 0; k < nknown; k++)
 			if (known[k].id == id &&
+			    known[k].alg != NOTE_ALG_COSIGNATURE &&
 			    strlen(known[k].name) == (size_t)(sp - line) &&
 			    memcmp(known[k].name, line, (size_t)(sp - line)) ==
 			        0)
@@ -421,7 +434,7 @@ note_open(const char *msg, size_t len, const struct note_verifier *known,
 				break;
 		if (j < nseen)
 			continue; /* repeated signature by one key */
-		if (!ed25519_verify(known[k].pub, msg, tl,
+		if (!note_ed25519_verify(known[k].pub, msg, tl,
 		        (const uint8_t *)raw.data + 4, raw.len - 4)) {
 			error_msg("invalid signature for key %s+%08x",
 			    known[k].name, (unsigned)id);

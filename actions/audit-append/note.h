@@ -12,6 +12,7 @@
  * golang.org/x/mod/sumdb/note reads (research/tlog.md §2).
  *
  *   verifier key  <name>+<hex8 id>+<base64(0x01 || 32-byte public key)>
+ *                 (0x04 instead of 0x01: a witness's cosignature key)
  *   signer key    PRIVATE+KEY+<name>+<hex8 id>+<base64(0x01 || 32-byte seed)>
  *   key id        SHA-256(name || "\n" || 0x01 || pub)[:4], big endian
  *   note          text ending in "\n", "\n", then lines
@@ -23,10 +24,16 @@
 #define NOTE_MAX_SIGS 100
 #define NOTE_MAX_SIZE ((size_t)1 << 20)
 
+/* Key types: signed-note Ed25519, and C2SP tlog-cosignature v1 Ed25519
+ * (a witness key: see cosig.h; note_open ignores such keys). */
+#define NOTE_ALG_ED25519 0x01
+#define NOTE_ALG_COSIGNATURE 0x04
+
 struct note_verifier {
 	char *name;
 	uint32_t id;
 	uint8_t pub[32];
+	uint8_t alg; /* NOTE_ALG_*; 0 means NOTE_ALG_ED25519 */
 };
 
 struct note_signer {
@@ -36,6 +43,11 @@ struct note_signer {
 
 bool note_name_valid(const char *name, size_t len);
 int note_key_id(const char *name, const uint8_t pub[32], uint32_t *id);
+int note_key_id_alg(
+    const char *name, uint8_t alg, const uint8_t pub[32], uint32_t *id);
+/* Ed25519 over text with a raw 32-byte public key. */
+bool note_ed25519_verify(const uint8_t pub[32], const char *text, size_t len,
+    const uint8_t *sig, size_t siglen);
 
 int note_signer_generate(struct note_signer *s, const char *name);
 int note_signer_from_seed(

@@ -16,11 +16,27 @@ struct open_inc {
 	int64_t t;
 };
 
+/* A deploy, and an incident to blame on one (linked in finish). */
+struct dep {
+	char *id, *sha;
+	int64_t t;
+	bool failed;
+};
+
+struct inc {
+	char *deploy_id, *sha;
+	int64_t t;
+};
+
 struct acc {
 	int64_t *lead, *restore;
 	size_t nlead, nrestore, caplead, caprestore, capdur;
 	struct open_inc *open;
 	size_t nopen, capopen;
+	struct dep *dep;
+	size_t ndep, capdep;
+	struct inc *inc;
+	size_t ninc, capinc;
 };
 
 /* fields.key, else data.key: a string (copied into buf) or a number. */
@@ -45,6 +61,60 @@ attr(const cJSON *e, const char *key, char *buf, size_t len)
 			return cJSON_IsTrue(v) ? "true" : "false";
 	}
 	return NULL;
+}
+
+static char *
+dup_attr(const cJSON *e, const char *key)
+{
+	char nb[64];
+	const char *s = attr(e, key, nb, sizeof(nb));
+
+	return s != NULL && *s != 0 ? xstrdup(s) : NULL;
+}
+
+/* The commit a deploy shipped: sha=, else the recorded GitHub context. */
+static char *
+deploy_sha(const cJSON *e)
+{
+	char *s = dup_attr(e, "sha");
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(e, "github");
+	const char *gs = cJSON_IsObject(g) ? json_opt_str(g, "sha") : NULL;
+
+	if (s == NULL && gs != NULL && *gs != 0)
+		s = xstrdup(gs);
+	return s;
+}
+
+static bool
+same(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * Blames incident c on a deploy: the one it names (deploy_id=), else the
+ * latest at or before it that shipped its sha (deploy_sha=), else the
+ * latest deploy at or before it. NULL if none qualifies.
+ */
+static struct dep *
+blame(struct acc *a, const struct inc *c)
+{
+	struct dep *best = NULL, *d;
+	size_t i;
+
+	for (i = 0; i < a->ndep; i++) {
+		d = &a->dep[i];
+		if (c->deploy_id != NULL) {
+			if (same(d->id, c->deploy_id))
+				return d;
+			continue;
+		}
+		if (d->t > c->t || (c->sha != NULL && !same(d->sha, c->sha)))
+			continue;
+		if (best == NULL || d->t >= best->t)
+			best = d;
+	}
+	return best;
 }
 
 static void
@@ -87,10 +157,17 @@ one_event(
 
 	if (strcmp(ev, "deploy") == 0) {
 		r->deploys++;
+		xgrow(
+		    (void **)&a->dep, &a->capdep, a->ndep + 1, sizeof(*a->dep));
+		a->dep[a->ndep].id = dup_attr(e, "deploy_id");
+		if (a->dep[a->ndep].id == NULL)
+			a->dep[a->ndep].id = dup_attr(e, "id");
+		a->dep[a->ndep].sha = deploy_sha(e);
+		a->dep[a->ndep].t = t;
 		s = attr(e, "status", nb, sizeof(nb));
-		if (s != NULL &&
-		    (strcmp(s, "failure") == 0 || strcmp(s, "failed") == 0))
-			r->failed_deploys++;
+		a->dep[a->ndep++].failed =
+		    s != NULL &&
+		    (strcmp(s, "failure") == 0 || strcmp(s, "failed") == 0);
 		s = attr(e, "commit_time", nb, sizeof(nb));
 		if (s != NULL && entry_parse_time(s, &ct) == 0 && ct <= t)
 			push(&a->lead, &a->nlead, &a->caplead, t - ct);
@@ -98,16 +175,29 @@ one_event(
 		const char *id = attr(e, "id", nb, sizeof(nb));
 		char idb[64];
 
-		if (id == NULL)
-			return;
-		snprintf(idb, sizeof(idb), "%s", id);
+		snprintf(idb, sizeof(idb), "%s", id != NULL ? id : "");
 		s = attr(e, "state", nb, sizeof(nb));
 		if (s == NULL || strcmp(s, "open") == 0) {
-			xgrow((void **)&a->open, &a->capopen, a->nopen + 1,
-			    sizeof(*a->open));
-			a->open[a->nopen].id = xstrdup(idb);
-			a->open[a->nopen++].t = t;
-		} else if (strcmp(s, "resolved") == 0) {
+			r->incidents++;
+			xgrow((void **)&a->inc, &a->capinc, a->ninc + 1,
+			    sizeof(*a->inc));
+			a->inc[a->ninc].deploy_id = dup_attr(e, "deploy_id");
+			a->inc[a->ninc].sha = dup_attr(e, "deploy_sha");
+			a->inc[a->ninc++].t = t;
+			/* Resolved in the same event, or by a later one. */
+			s = attr(e, "resolved_at", nb, sizeof(nb));
+			if (s != NULL && entry_parse_time(s, &ct) == 0 &&
+			    ct >= t) {
+				push(&a->restore, &a->nrestore, &a->caprestore,
+				    ct - t);
+				r->incidents_resolved++;
+			} else if (id != NULL) {
+				xgrow((void **)&a->open, &a->capopen,
+				    a->nopen + 1, sizeof(*a->open));
+				a->open[a->nopen].id = xstrdup(idb);
+				a->open[a->nopen++].t = t;
+			}
+		} else if (id != NULL && strcmp(s, "resolved") == 0) {
 			for (i = 0; i < a->nopen; i++)
 				if (a->open[i].id &&
 				    strcmp(a->open[i].id, idb) == 0) {
@@ -148,7 +238,19 @@ finish(struct report *r, struct acc *a, const struct slo *slo)
 {
 	double days, allowed;
 	int64_t *sorted, m;
+	struct dep *d;
+	size_t i;
 
+	for (i = 0; i < a->ninc; i++) {
+		d = blame(a, &a->inc[i]);
+		if (d != NULL)
+			d->failed = true;
+		else
+			r->incidents_unlinked++;
+	}
+	r->failed_deploys = 0;
+	for (i = 0; i < a->ndep; i++)
+		r->failed_deploys += a->dep[i].failed;
 	days = r->to > r->from ? (double)(r->to - r->from) / 86400.0 : 0;
 	if (days < 1)
 		days = 1;
@@ -244,6 +346,16 @@ out:
 	buf_release(&b);
 	for (k = 0; k < a.nopen; k++)
 		free(a.open[k].id);
+	for (k = 0; k < a.ndep; k++) {
+		free(a.dep[k].id);
+		free(a.dep[k].sha);
+	}
+	for (k = 0; k < a.ninc; k++) {
+		free(a.inc[k].deploy_id);
+		free(a.inc[k].sha);
+	}
+	free(a.dep);
+	free(a.inc);
 	free(a.open);
 	free(a.lead);
 	free(a.restore);
@@ -285,9 +397,13 @@ report_markdown(const struct report *r, struct buf *out)
 	else
 		buf_adds(
 		    out, "| Lead time for changes | no commit_time data |\n");
-	buf_addf(out, "| Change failure rate | %.1f%% (%llu of %llu) |\n",
+	buf_addf(out,
+	    "| Change failure rate | %.1f%% (%llu of %llu; %llu "
+	    "incident%s, %llu not traced to a deploy) |\n",
 	    100.0 * r->cfr, (unsigned long long)r->failed_deploys,
-	    (unsigned long long)r->deploys);
+	    (unsigned long long)r->deploys, (unsigned long long)r->incidents,
+	    r->incidents == 1 ? "" : "s",
+	    (unsigned long long)r->incidents_unlinked);
 	if (r->has_restore)
 		buf_addf(out,
 		    "| Time to restore (median) | %.1f h (%llu "
@@ -327,8 +443,12 @@ report_json(const struct report *r, struct buf *out)
 {
 	buf_addf(out,
 	    "{\"deployments\":%llu,\"deploys_per_day\":%.4f,"
-	    "\"change_failure_rate\":%.4f,",
-	    (unsigned long long)r->deploys, r->deploys_per_day, r->cfr);
+	    "\"change_failure_rate\":%.4f,\"failed_deployments\":%llu,"
+	    "\"incidents\":%llu,\"incidents_unlinked\":%llu,",
+	    (unsigned long long)r->deploys, r->deploys_per_day, r->cfr,
+	    (unsigned long long)r->failed_deploys,
+	    (unsigned long long)r->incidents,
+	    (unsigned long long)r->incidents_unlinked);
 	if (r->has_lead)
 		buf_addf(out, "\"lead_time_hours\":%.4f,", r->lead_time_h);
 	if (r->has_restore)

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
+#include "common/crypto.h"
 
 #include "checkpoint.h"
 #include "common/fs.h"
@@ -211,7 +211,7 @@ attempt(struct sync_opts *o, struct log_store *local, const char *id,
 		NULL };
 	const char *add[] = { "add", "-A", ".", NULL };
 	struct log_store s = LOG_STORE_INIT;
-	struct verify_opts vo = { o->keys, o->nkeys, NULL, false };
+	struct verify_opts vo = { o->keys, o->nkeys, NULL, NULL, 0, false };
 	struct verify_result vr;
 	char *state = NULL, *msg = NULL, *spath = NULL, *ref = NULL, num[32];
 	uint64_t done;

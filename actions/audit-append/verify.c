@@ -10,12 +10,13 @@
 #include "common/log.h"
 #include "common/strlist.h"
 #include "common/xalloc.h"
+#include "cosig.h"
 #include "verify.h"
 #include "verify_scan.h"
 
 static int
 check_checkpoint(struct log_store *l, const struct verify_opts *o,
-    const char *path, char **origin, struct verify_result *r)
+    const char *path, char **origin, struct verify_result *r, bool *found)
 {
 	struct buf b = BUF_INIT(NOTE_MAX_SIZE);
 	struct checkpoint c = { 0 };
@@ -28,6 +29,9 @@ check_checkpoint(struct log_store *l, const struct verify_opts *o,
 		goto out;
 	}
 	if (checkpoint_open(path, b.data, b.len, o->keys, o->nkeys, &c) < 0)
+		goto out;
+	if (o->nwitnesses > 0 && cosig_check(path, b.data, b.len, o->witnesses,
+	                             o->nwitnesses, found, NULL) < 0)
 		goto out;
 	if (*origin == NULL)
 		*origin = xstrdup(c.origin);
@@ -88,6 +92,7 @@ check_all_checkpoints(
 	char *dir = log_store_path(l, "checkpoints"), *origin = NULL, *latest;
 	struct dirent *de;
 	DIR *d;
+	bool *found = xcalloc(o->nwitnesses + 1, sizeof(*found));
 	size_t i;
 	int ret = 0;
 
@@ -108,10 +113,22 @@ check_all_checkpoints(
 	for (i = 0; o->extra != NULL && o->extra[i] != NULL; i++)
 		strlist_push(&files, o->extra[i]);
 	for (i = 0; i < files.nr && ret == 0; i++)
-		ret = check_checkpoint(l, o, files.items[i], &origin, r);
+		ret = check_checkpoint(l, o, files.items[i], &origin, r, found);
+	for (i = 0; i < o->nwitnesses && ret == 0; i++) {
+		if (found[i]) {
+			r->cosigned++;
+			continue;
+		}
+		error_msg("no checkpoint carries a cosignature from witness "
+		          "'%s' (key %08x); pass the cosigned checkpoint with "
+		          "--checkpoint",
+		    o->witnesses[i].name, (unsigned)o->witnesses[i].id);
+		ret = 1;
+	}
 	if (ret == 0 && r->checkpoints > 0 && o->nkeys == 0)
 		warn_msg("checkpoint signatures were not checked: give the "
 		         "log's verifier key with --key");
+	free(found);
 	free(origin);
 	free(latest);
 	free(dir);

@@ -24,7 +24,11 @@ struct verify_opts {
 	const struct note_verifier *keys;
 	size_t nkeys;
 	char *const *extra; /* checkpoint files, NULL-terminated or NULL */
-	bool strict;        /* also require canonical JSON objects */
+	/* Witness keys (NOTE_ALG_COSIGNATURE): any cosignature of theirs
+	 * must be valid and each must cosign at least one checkpoint. */
+	const struct note_verifier *witnesses;
+	size_t nwitnesses;
+	bool strict; /* also require canonical JSON objects */
 };
 
 struct verify_result {
@@ -33,6 +37,7 @@ struct verify_result {
 	uint64_t checkpoints;
 	uint64_t signed_size;
 	uint64_t bytes;
+	uint64_t cosigned; /* witnesses with a valid cosignature */
 };
 
 int log_verify(

@@ -11,7 +11,7 @@
            checking it: our check-proof vs Go's sumdb/tlog verifier
   startup  `audit-append --version` vs /bin/true (target: within 3x)
 
-Usage: bench.py [--bin DIR] [--entries N] [--singles N]
+Usage: bench.py [--bin DIR] [--entries N] [--singles N] [--only single]
 Prints a table with ratios; nothing here is a pass/fail test.
 """
 import argparse
@@ -55,6 +55,8 @@ def main():
     ap.add_argument("--bin", default=os.path.join(SRC, "build", "audit", "bin"))
     ap.add_argument("--entries", type=int, default=1000000)
     ap.add_argument("--singles", type=int, default=300)
+    ap.add_argument("--only", choices=["single"],
+                    help="run only the single-append case")
     a = ap.parse_args()
     aa = os.path.join(a.bin, "audit-append")
     tmp = tempfile.mkdtemp(prefix="aa-bench-", dir=os.environ.get("BENCH_DIR"))
@@ -88,6 +90,9 @@ def main():
                      "%.0f/s" % (a.singles / ours), "%.0f/s" % (a.singles / base),
                      base / ours, ">= 0.8"))
 
+        if a.only == "single":
+            return report(rows)
+
         # batch
         lines = "".join('{"event":"ci-run","data":{"duration_ms":%d},"run":"%d"}\n'
                         % (i % 600000, i) for i in range(a.entries)).encode()
@@ -114,13 +119,23 @@ def main():
         entries = os.path.join(blog, "entries")
         size = os.path.getsize(entries)
         sh([aa, "verify", "--log", blog], stderr=subprocess.DEVNULL)  # warm
-        t_v = min(timed(lambda: sh([aa, "verify", "--log", blog],
-                                   stderr=subprocess.DEVNULL)) for _ in range(3))
-        t_o = min(timed(lambda: sh(["openssl", "dgst", "-sha256", entries]))
-                  for _ in range(3))
-        rows.append(("verify %d entries (%.0f MB)" % (a.entries, size / 1e6),
-                     "%.0f MB/s" % (size / t_v / 1e6),
-                     "%.0f MB/s" % (size / t_o / 1e6), t_o / t_v, ">= 0.5"))
+        # Both clocks: verify runs one thread per core, so wall time is
+        # its throughput; CPU time shows the work (RFC 6962 needs about 4
+        # SHA-256 blocks per ~95-byte entry, raw hashing 1.5, so the CPU
+        # ratio cannot pass 0.37 with the same block code).
+        for clock, name in ((time.perf_counter, "wall"), (cpu_now, "cpu")):
+            def run(args, clock=clock):
+                t = clock()
+                sh(args, stderr=subprocess.DEVNULL)
+                return clock() - t
+            t_v = min(run([aa, "verify", "--log", blog]) for _ in range(5))
+            t_o = min(run(["openssl", "dgst", "-sha256", entries])
+                      for _ in range(5))
+            rows.append(("verify %d entries (%.0f MB, %s)"
+                         % (a.entries, size / 1e6, name),
+                         "%.0f MB/s" % (size / t_v / 1e6),
+                         "%.0f MB/s" % (size / t_o / 1e6), t_o / t_v,
+                         ">= 0.5"))
 
         # prove + check-proof vs the Go verifier
         key = os.path.join(tmp, "k")
@@ -157,7 +172,10 @@ def main():
                      "within 3x (>= 0.33)"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return report(rows)
 
+
+def report(rows):
     print("%-44s %-16s %-26s %-7s %s" % ("case", "audit-append", "anchor",
                                         "ratio", "target"))
     for name, ours, anc, ratio, target in rows:
@@ -166,6 +184,7 @@ def main():
     print("(ratio = our speed / anchor speed; higher is better; clock: %s "
           "time, single appends: wall time; load average %s)" %
           (CLOCK, open("/proc/loadavg").read().split()[0]))
+    return 0
 
 
 if __name__ == "__main__":

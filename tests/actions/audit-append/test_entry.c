@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -187,11 +188,39 @@ test_proof_format(void **state)
 	buf_release(&out);
 }
 
+/* The tz-free formatter against gmtime_r + strftime, incl. leap days,
+ * century years and the end of 9999. */
+static void
+test_format_time(void **state)
+{
+	static const int64_t fixed[] = { 0, 59, 951782400, 951868799, 951868800,
+		4107542400, 253402300799, 1767225599 };
+	char got[32], want[32];
+	struct tm tm;
+	time_t tt;
+	int64_t t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 20000 + sizeof(fixed) / sizeof(fixed[0]); i++) {
+		t = i < 20000 ? (int64_t)i * 12676543 + (int64_t)(i % 86400)
+		              : fixed[i - 20000];
+		if (t > 253402300799)
+			continue;
+		tt = (time_t)t;
+		assert_non_null(gmtime_r(&tt, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		entry_format_time(t, got);
+		assert_string_equal(got, want);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_format_time),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_oversize),
 		cmocka_unit_test(test_batch_complete),

@@ -197,6 +197,12 @@ func (h hashList) ReadHashes(idx []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
+// entryOf strips the commit framing from a line of the entries file: lines
+// inside a multi-entry commit end in one space, which is not entry data.
+func entryOf(line []byte) []byte {
+	return bytes.TrimSuffix(line, []byte(" "))
+}
+
 func checkLog(vkey, dir string) error {
 	f, err := os.Open(filepath.Join(dir, "entries"))
 	if err != nil {
@@ -208,7 +214,7 @@ func checkLog(vkey, dir string) error {
 	sc.Buffer(make([]byte, 1<<17), 1<<17)
 	var n int64
 	for sc.Scan() {
-		hs, err := tlog.StoredHashes(n, sc.Bytes(), stored)
+		hs, err := tlog.StoredHashes(n, entryOf(sc.Bytes()), stored)
 		if err != nil {
 			return err
 		}
@@ -261,7 +267,7 @@ func checkTiles(vkey, logDir, tilesDir string) error {
 	lines = lines[:len(lines)-1]
 	var stored hashList
 	for i, l := range lines {
-		hs, err := tlog.StoredHashes(int64(i), l, stored)
+		hs, err := tlog.StoredHashes(int64(i), entryOf(l), stored)
 		if err != nil {
 			return err
 		}
@@ -310,7 +316,8 @@ func checkTiles(vkey, logDir, tilesDir string) error {
 			return err
 		}
 		var want []byte
-		for _, e := range lines[b*256 : b*256+w] {
+		for _, l := range lines[b*256 : b*256+w] {
+			e := entryOf(l)
 			want = append(want, byte(len(e)>>8), byte(len(e)))
 			want = append(want, e...)
 		}
