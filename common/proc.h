@@ -8,7 +8,8 @@
 #include "common/compat.h"
 
 /*
- * Child processes without a shell (posix_spawn/fork+execvp), each in a new
+ * Child processes without a shell (clone(CLONE_VM|CLONE_VFORK) + execvp,
+ * as posix_spawn does: no page tables copied), each in a new
  * process group so that a timeout or a forwarded signal reaches
  * grandchildren too. Modelled on git run-command, libgit2 process.h and
  * toybox timeout.
@@ -91,8 +92,9 @@ struct proc {
 	}
 
 void proc_init(struct proc *p);
-/* -1 with a message if the process could not be started at all (fork
- * failure); exec failures are reported by proc_wait as 126/127. */
+/* -1 with a message if the process could not be started at all (no
+ * pipe, no memory for the child's stack, clone failed); exec failures are
+ * reported by proc_wait as 126/127. */
 int proc_start(struct proc *p);
 /* Waits for exit (applying the timeout); returns proc_exit_code or -1. */
 int proc_wait(struct proc *p);

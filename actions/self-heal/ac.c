@@ -139,6 +139,83 @@ heal_ac_scan(const struct heal_ac *ac, const char *s, size_t len,
 	}
 }
 
+/* From p[i] on, in state st: offset of the first output, or len. */
+static size_t
+first_from(const struct heal_ac *ac, const unsigned char *p, size_t len,
+    size_t i, uint32_t st)
+{
+	for (; i < len; i++) {
+		st = ac->delta[(st >> 1) + ac->map[p[i]]];
+		if (st & 1)
+			return i;
+	}
+	return len;
+}
+
+size_t
+heal_ac_first(const struct heal_ac *ac, const char *s, size_t len)
+{
+	return first_from(ac, (const unsigned char *)s, len, 0, 0);
+}
+
+/*
+ * One lane is bound by the latency of its dependent loads, so the block
+ * is cut into four lanes after newlines (where the automaton is back at
+ * the root anyway) that run in lockstep: four bytes per load latency.
+ * Lanes are then settled in order, so the first hit is the one returned.
+ */
+#define LANES 4
+
+size_t
+heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len)
+{
+	const unsigned char *lp[LANES];
+	size_t ll[LANES], off[LANES], n, i, r, k, at = 0;
+	uint32_t st[LANES] = { 0 };
+
+	if (len < 4096)
+		return heal_ac_first(ac, s, len);
+	for (k = 0; k < LANES; k++) {
+		size_t want = len / LANES * (k + 1), cut;
+		const char *nl;
+
+		if (k == LANES - 1) {
+			cut = len;
+		} else {
+			nl = memchr(s + want, '\n', len - want);
+			if (nl == NULL || (size_t)(nl - s) + 1 >= len)
+				return heal_ac_first(ac, s, len);
+			cut = (size_t)(nl - s) + 1;
+		}
+		if (cut <= at)
+			return heal_ac_first(ac, s, len);
+		lp[k] = (const unsigned char *)s + at;
+		off[k] = at;
+		ll[k] = cut - at;
+		at = cut;
+	}
+	n = ll[0];
+	for (k = 1; k < LANES; k++)
+		if (ll[k] < n)
+			n = ll[k];
+	for (i = 0; i < n; i++) {
+		st[0] = ac->delta[(st[0] >> 1) + ac->map[lp[0][i]]];
+		st[1] = ac->delta[(st[1] >> 1) + ac->map[lp[1][i]]];
+		st[2] = ac->delta[(st[2] >> 1) + ac->map[lp[2][i]]];
+		st[3] = ac->delta[(st[3] >> 1) + ac->map[lp[3][i]]];
+		if ((st[0] | st[1] | st[2] | st[3]) & 1)
+			break;
+	}
+	for (k = 0; k < LANES; k++) {
+		if (i < n && (st[k] & 1))
+			return off[k] + i;
+		r = first_from(ac, lp[k], ll[k], i < n ? i + 1 : n, st[k]);
+		if (r < ll[k])
+			return off[k] + r;
+	}
+	return len;
+}
+
 void
 heal_ac_free(struct heal_ac *ac)
 {

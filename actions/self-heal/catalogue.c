@@ -282,8 +282,11 @@ static const struct builtin builtins[] = {
 void
 heal_rules_builtin(struct heal_rules *rs)
 {
+	bool fresh = rs->nr == 0; /* the ids below are unique */
 	size_t i;
 
+	xgrow((void **)&rs->v, &rs->alloc, rs->nr + ARRAY_SIZE(builtins),
+	    sizeof(*rs->v));
 	for (i = 0; i < ARRAY_SIZE(builtins); i++) {
 		const struct builtin *b = &builtins[i];
 		struct heal_rule r;
@@ -303,7 +306,10 @@ heal_rules_builtin(struct heal_rules *rs)
 		r.window = b->window;
 		if (b->clean)
 			strlist_split(&r.clean, b->clean, ';', 1);
-		(void)heal_rules_add(rs, &r);
+		if (fresh)
+			(void)heal_rules_add_new(rs, &r);
+		else
+			(void)heal_rules_add(rs, &r);
 	}
 	/* per-run retry caps (§10): one cleanup or OOM retry is enough */
 	rs->limit[HEAL_DISK_FULL] = 1;

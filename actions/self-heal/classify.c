@@ -182,11 +182,24 @@ heal_scan_init(struct heal_scan *s, struct heal_rules *rules)
 {
 	memset(s, 0, sizeof(*s));
 	s->rules = rules;
-	s->hit_line = xcalloc(rules->nr ? rules->nr : 1, sizeof(long));
-	s->hit_ev = xcalloc(rules->nr ? rules->nr : 1, sizeof(*s->hit_ev));
-	s->pend = xcalloc(MAX_PENDING, sizeof(*s->pend));
 	buf_init(&s->carry, 1 << 16);
 	buf_init(&s->work, 1 << 17);
+}
+
+/* On the first line or the result: a run that succeeds quietly never
+ * loads the rules or allocates the per-rule state. */
+static void
+scan_prepare(struct heal_scan *s)
+{
+	size_t nr;
+
+	if (s->hit_line != NULL)
+		return;
+	(void)heal_rules_ready(s->rules); /* bad rules end up disabled */
+	nr = s->rules->nr ? s->rules->nr : 1;
+	s->hit_line = xcalloc(nr, sizeof(long));
+	s->hit_ev = xcalloc(nr, sizeof(*s->hit_ev));
+	s->pend = xcalloc(MAX_PENDING, sizeof(*s->pend));
 }
 
 void
@@ -344,6 +357,7 @@ heal_scan_line(struct heal_scan *s, const char *line, size_t len)
 {
 	size_t i, slot;
 
+	scan_prepare(s);
 	s->lineno++;
 	s->bytes += len + 1;
 	buf_reset(&s->work);
@@ -395,40 +409,176 @@ heal_scan_line(struct heal_scan *s, const char *line, size_t len)
 	}
 }
 
+/* The cleaned text of an earlier line for near_before (fast path: no
+ * ESC or CR in it, so cleaning is the timestamp only). */
+static void
+ring_put(struct heal_scan *s, long lineno, const char *line, size_t len)
+{
+	size_t slot = (size_t)(lineno % HEAL_MAX_WINDOW);
+	size_t ts = timestamp_len(line, len), n = len - ts;
+
+	if (n > sizeof(s->ring[0]) - 1)
+		n = sizeof(s->ring[0]) - 1;
+	memcpy(s->ring[slot], line + ts, n);
+	s->ring[slot][n] = '\0';
+}
+
+/* [a, b) are complete lines counted but not scanned one by one; the last
+ * of them end at s->lineno. */
+static void
+ring_backfill(struct heal_scan *s, const char *a, const char *b)
+{
+	const char *q = b - 1; /* the last '\n' */
+	long ln = s->lineno;
+	int i;
+
+	for (i = 0; i < HEAL_MAX_WINDOW && q >= a; i++, ln--) {
+		const char *start =
+		    q > a ? memrchr(a, '\n', (size_t)(q - a)) : NULL;
+		start = start ? start + 1 : a;
+		ring_put(s, ln, start, (size_t)(q - start));
+		q = start - 1;
+	}
+}
+
+static const char *
+one_line(struct heal_scan *s, const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	heal_scan_line(s, p, (size_t)(nl - p));
+	return nl + 1;
+}
+
+/* Next occurrence at or after p, or end; a search resumes only once p
+ * has passed the last find, so a block costs one pass per kind. */
+static const char *
+next_of(const char *cur, const char *p, const char *end, int kind)
+{
+	const char *r;
+
+	if (cur != NULL && cur >= p)
+		return cur;
+	if (kind == 0)
+		r = memchr(p, 0x1b, (size_t)(end - p));
+	else if (kind == 1)
+		r = memchr(p, '\r', (size_t)(end - p));
+	else
+		/* '#' is rare in most output: cheaper than memmem */
+		for (r = p; (r = memchr(r, '#', (size_t)(end - r))) != NULL;
+		     r++)
+			if ((size_t)(end - r) >= 13 &&
+			    !memcmp(r, "##[group]Run ", 13))
+				break;
+	return r ? r : end;
+}
+
+void
+heal_scan_lines(struct heal_scan *s, const char *p, size_t len)
+{
+	const char *end = p + len, *next[3] = { NULL, NULL, NULL };
+
+	if (len == 0)
+		return;
+	scan_prepare(s);
+	if (!s->rules->ac)
+		heal_rules_automaton(s->rules);
+	if (s->rules->any_regex_only) {
+		/* those rules see every line */
+		while (p < end)
+			p = one_line(s, p, end);
+		return;
+	}
+	while (p < end) {
+		const char *stop = end, *line, *q;
+		size_t hit;
+		long k = 0;
+		int i;
+
+		/* a `near` candidate looks at the next lines itself */
+		while (s->npend && p < end)
+			p = one_line(s, p, end);
+		if (p >= end)
+			break;
+		/* lines that cleaning changes (ESC, CR) or that name a step
+		 * go through heal_scan_line like a line with a hit */
+		for (i = 0; i < 3; i++) {
+			next[i] = next_of(next[i], p, end, i);
+			if (next[i] < stop)
+				stop = next[i];
+		}
+		hit = heal_ac_first_lines(s->rules->ac, p, (size_t)(stop - p));
+		if (hit < (size_t)(stop - p))
+			stop = p + hit;
+		if (stop == end) {
+			line = end;
+		} else {
+			line = memrchr(p, '\n', (size_t)(stop - p));
+			line = line ? line + 1 : p;
+		}
+		for (q = p; q < line &&
+		            (q = memchr(q, '\n', (size_t)(line - q))) != NULL;
+		     q++)
+			k++;
+		s->lineno += k;
+		s->bytes += (uint64_t)(line - p);
+		if (k && s->rules->any_near)
+			ring_backfill(s, p, line);
+		if (line == end)
+			break;
+		p = one_line(s, line, end);
+	}
+}
+
 void
 heal_scan_feed(struct heal_scan *s, const char *data, size_t len)
 {
-	while (len) {
-		const char *nl = memchr(data, '\n', len);
-		size_t n = nl ? (size_t)(nl - data) : len;
+	const char *nl, *last;
+	size_t n;
 
+	if (len == 0)
+		return;
+	if (s->carry.len) {
+		/* finish the carried line first */
+		nl = memchr(data, '\n', len);
+		n = nl ? (size_t)(nl - data) : len;
 		if (!nl) {
 			if (s->carry.len + n > s->carry.max - 1) {
 				heal_scan_line(s, s->carry.data, s->carry.len);
 				buf_reset(&s->carry);
 			}
-			if (n > s->carry.max - 1) {
+			if (n > s->carry.max - 1)
 				heal_scan_line(s, data, n);
-			} else {
+			else
 				(void)buf_add(&s->carry, data, n);
-			}
 			return;
 		}
-		if (s->carry.len) {
-			if (s->carry.len + n <= s->carry.max - 1) {
-				(void)buf_add(&s->carry, data, n);
-				heal_scan_line(s, s->carry.data, s->carry.len);
-			} else {
-				heal_scan_line(s, s->carry.data, s->carry.len);
-				heal_scan_line(s, data, n);
-			}
-			buf_reset(&s->carry);
+		if (s->carry.len + n <= s->carry.max - 1) {
+			(void)buf_add(&s->carry, data, n);
+			heal_scan_line(s, s->carry.data, s->carry.len);
 		} else {
+			heal_scan_line(s, s->carry.data, s->carry.len);
 			heal_scan_line(s, data, n);
 		}
+		buf_reset(&s->carry);
 		data += n + 1;
 		len -= n + 1;
 	}
+	last = len ? memrchr(data, '\n', len) : NULL;
+	if (last) {
+		n = (size_t)(last - data) + 1;
+		heal_scan_lines(s, data, n);
+		data += n;
+		len -= n;
+	}
+	if (len == 0)
+		return;
+	/* an unterminated tail: kept for the next call, or scanned in
+	 * pieces when it outgrows the carry */
+	if (len > s->carry.max - 1)
+		heal_scan_line(s, data, len);
+	else
+		(void)buf_add(&s->carry, data, len);
 }
 
 static bool
@@ -461,6 +611,7 @@ heal_scan_result(
 	size_t i, best = (size_t)-1;
 	long best_line = 0;
 
+	scan_prepare(s);
 	if (s->carry.len) {
 		heal_scan_line(s, s->carry.data, s->carry.len);
 		buf_reset(&s->carry);

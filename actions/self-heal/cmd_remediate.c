@@ -81,6 +81,22 @@ result_json(
 		cJSON_AddItemToArray(arr, j);
 	}
 	cJSON_AddItemToObject(root, "jobs", arr);
+	if (r->cache_ref[0]) {
+		cJSON *c = cJSON_AddObjectToObject(root, "caches");
+		cJSON *items = cJSON_AddArrayToObject(c, "items");
+		cJSON_AddStringToObject(c, "ref", r->cache_ref);
+		for (i = 0; i < r->ncaches; i++) {
+			cJSON *it = cJSON_CreateObject();
+			cJSON_AddNumberToObject(
+			    it, "id", (double)r->caches[i].id);
+			cJSON_AddStringToObject(it, "key", r->caches[i].key);
+			cJSON_AddNumberToObject(
+			    it, "size_in_bytes", (double)r->caches[i].size);
+			cJSON_AddStringToObject(
+			    it, "action", r->caches[i].action);
+			cJSON_AddItemToArray(items, it);
+		}
+	}
 	return root;
 }
 

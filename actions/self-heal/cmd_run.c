@@ -123,7 +123,9 @@ heal_cmd_run(int argc, char **argv)
 	}
 	if (parse_retry_on(retry_on, &o) < 0)
 		goto out;
-	if (heal_rules_setup(&rules, rules_file) < 0)
+	if (rules_file == NULL)
+		heal_rules_defer(&rules); /* built-ins: only when needed */
+	else if (heal_rules_setup(&rules, rules_file) < 0)
 		goto out;
 	o.argv = argv + idx;
 	rc = heal_run(&o, &rules, &res);

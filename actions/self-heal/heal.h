@@ -102,10 +102,11 @@ struct heal_rules {
 	bool compiled;
 	bool any_near;
 	bool any_regex_only;
+	bool deferred; /* built-in catalogue not loaded yet */
 };
 #define HEAL_RULES_INIT                                                        \
 	{                                                                      \
-		NULL, 0, 0, { 0 }, 3, NULL, false, false, false                \
+		NULL, 0, 0, { 0 }, 3, NULL, false, false, false, false         \
 	}
 
 /* The compiled-in catalogue (catalogue.c). */
@@ -121,6 +122,8 @@ int heal_rules_load_mem(
     struct heal_rules *rs, const char *name, const char *data, size_t len);
 /* Adds a rule (taking ownership of r's strings). */
 int heal_rules_add(struct heal_rules *rs, struct heal_rule *r);
+/* The same for an id known not to be in rs yet (no duplicate search). */
+int heal_rules_add_new(struct heal_rules *rs, struct heal_rule *r);
 /*
  * Compiles user rules' regexes (so a bad one is reported before anything
  * runs) and marks the set ready. Built-in rules and the automaton are
@@ -143,6 +146,12 @@ struct heal_ac *heal_ac_build(const char *const *pats, size_t n);
 typedef int heal_ac_fn(size_t pat, void *ctx);
 void heal_ac_scan(const struct heal_ac *ac, const char *s, size_t len,
     heal_ac_fn *fn, void *ctx);
+/* Offset of the byte that ends the first occurrence of any pattern,
+ * scanning from the start state; len if there is none. */
+size_t heal_ac_first(const struct heal_ac *ac, const char *s, size_t len);
+/* The same for a block of complete lines (the automaton restarts at each
+ * '\n'), scanned in four lanes at once. */
+size_t heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len);
 void heal_ac_free(struct heal_ac *ac);
 
 /* The result of a scan. */
@@ -187,6 +196,14 @@ void heal_scan_init(struct heal_scan *s, struct heal_rules *rules);
 void heal_scan_line(struct heal_scan *s, const char *line, size_t len);
 /* Raw bytes; lines are split on '\n'. heal_scan_end flushes the rest. */
 void heal_scan_feed(struct heal_scan *s, const char *data, size_t len);
+/*
+ * Complete lines only (len 0, or data[len - 1] == '\n'), bypassing the
+ * carry. Lines the automaton finds nothing in are only counted: the
+ * whole block is scanned in one pass, and only a line with a hit (or a
+ * block with ANSI escapes, CRs, step markers or regex-only rules) goes
+ * through heal_scan_line.
+ */
+void heal_scan_lines(struct heal_scan *s, const char *data, size_t len);
 /* exit_code -1 and signal 0 when unknown (a log file). */
 void heal_scan_result(
     struct heal_scan *s, long exit_code, int signal, struct heal_match *out);
@@ -201,21 +218,22 @@ void heal_evidence_copy(char *dst, size_t cap, const char *s, size_t len);
 
 /*
  * Live relay of a child's output (relay.c): heal_relay_chunk (a
- * proc_chunk_fn) writes each read's raw bytes to our stdout/stderr at once;
- * heal_relay_line (a proc_line_fn) scans each line. Both take the relay as
- * ctx. quiet: scan only.
+ * proc_chunk_fn, ctx: the relay) writes each read's raw bytes to our
+ * stdout/stderr at once, then scans the complete lines in it in one block
+ * (heal_scan_lines); a partial last line waits in the stream's carry for
+ * its end. quiet: scan only. The relay owns the carries.
  */
 struct heal_relay {
 	struct heal_scan *scan;
 	bool quiet;
 	bool unterminated[2]; /* stdout/stderr last written without '\n' */
+	struct buf carry[2];  /* stdout/stderr: start of an unfinished line */
 };
 void heal_relay_start(struct heal_relay *r, struct heal_scan *scan, bool quiet);
 void heal_relay_chunk(
     enum proc_stream s, const char *data, size_t len, void *ctx);
-void heal_relay_line(
-    enum proc_stream s, const char *line, size_t len, bool partial, void *ctx);
-/* Ends a line left open on stdout/stderr, as the line relay did. */
+/* Scans the unfinished lines, ends a line left open on stdout/stderr and
+ * frees the carries. */
 void heal_relay_stop(struct heal_relay *r);
 
 /* Backoff: wait before retry number `retry` (1 = after the first failure).
@@ -287,6 +305,13 @@ int heal_cmd_flaky(int argc, char **argv);
 
 /* Loads builtin + optional user rules and compiles them; -1 on error. */
 int heal_rules_setup(struct heal_rules *rs, const char *user_file);
+/*
+ * `run` without --rules: the catalogue is loaded only when it is needed
+ * (the first line of output, or a failure), so a quiet success never
+ * builds it. heal_rules_ready does the deferred work; the scan calls it.
+ */
+void heal_rules_defer(struct heal_rules *rs);
+int heal_rules_ready(struct heal_rules *rs);
 
 /*
  * A minimal, bounded zip reader for the run-level log archive (stored and
@@ -309,8 +334,9 @@ int heal_zip_extract(const unsigned char *data, size_t len,
     const struct heal_zip_entry *e, size_t max, struct buf *out);
 void heal_zip_release(struct heal_zip *z);
 
-/* `self-heal remediate` (remediate.c, issue.c). */
+/* `self-heal remediate` (remediate.c, issue.c, caches.c). */
 struct github;
+struct cJSON;
 struct heal_remediate_opts {
 	const char *repo;
 	const char *run_id;
@@ -332,19 +358,44 @@ struct heal_job_verdict {
 	char issue_action[16]; /* created, commented, pr-created, pr-exists */
 	long issue_number;
 };
-/* The result owns `jobs`; heal_remediate_result_release frees it. */
+/* An Actions cache handled before a cache_corrupt re-run (caches.c). */
+struct heal_cache_done {
+	int64_t id;
+	int64_t size;
+	char key[128];
+	const char *action; /* "deleted", "already-gone", "would-delete" */
+};
+/* The result owns `jobs` and `caches`; heal_remediate_result_release
+ * frees them. */
 struct heal_remediate_result {
 	const char *decision; /* "rerun", "issue", "none" */
 	char reason[256];
 	long run_attempt;
 	struct heal_job_verdict *jobs;
 	size_t njobs;
+	char cache_ref[160]; /* set when caches were looked up */
+	struct heal_cache_done *caches;
+	size_t ncaches;
 };
 void heal_remediate_result_release(struct heal_remediate_result *r);
 /* 0 when the decision was carried out (or only reported with dry_run),
  * -1 after an error message (API failure). */
 int heal_remediate(const struct heal_remediate_opts *o, struct github *gh,
     struct heal_rules *rules, struct heal_remediate_result *res);
+/*
+ * cache_corrupt: lists the run's Actions caches (those of its head ref,
+ * refs/pull/N/merge for a pull_request run) and deletes each one, or with
+ * o->dry_run only records what it would delete. A 404 on delete means the
+ * cache is already gone: fine. Any other failure is -1 after a message
+ * (403: the token lacks `actions: write`); the caller must not re-run.
+ */
+int heal_delete_run_caches(struct github *gh,
+    const struct heal_remediate_opts *o, const struct cJSON *run,
+    struct heal_remediate_result *res);
+/* Adds the cache lines of res to a Markdown summary / the text report. */
+void heal_caches_md(
+    const struct heal_remediate_result *res, bool dry_run, struct buf *md);
+
 /* Creates or comments on the issue for `key` (deduplicated by label and
  * a hidden marker); *action gets "created" or "commented". */
 int heal_issue_upsert(struct github *gh, const char *repo, const char *label,

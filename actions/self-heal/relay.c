@@ -9,9 +9,12 @@
 /*
  * Live relay of the child's output. proc hands us every read (up to
  * 64 KiB) as it comes, so the raw bytes go out with one write(2) per read:
- * no per-line syscall, nothing held back, stdout and stderr in the order
- * they were read. Lines are only scanned here.
+ * no per-line syscall or copy, nothing held back, stdout and stderr in the
+ * order they were read. The scan then takes the read's complete lines as
+ * one block; only the unfinished last line is copied, into the stream's
+ * carry, until its end arrives.
  */
+#define RELAY_MAX_LINE ((size_t)64 << 10)
 
 static void
 write_all(int fd, const char *p, size_t n)
@@ -34,6 +37,24 @@ heal_relay_start(struct heal_relay *r, struct heal_scan *scan, bool quiet)
 	memset(r, 0, sizeof(*r));
 	r->scan = scan;
 	r->quiet = quiet;
+	buf_init(&r->carry[0], RELAY_MAX_LINE);
+	buf_init(&r->carry[1], RELAY_MAX_LINE);
+}
+
+/* Lines longer than RELAY_MAX_LINE are scanned in pieces, as proc's line
+ * splitting did. */
+static void
+carry_add(struct heal_relay *r, struct buf *c, const char *p, size_t n)
+{
+	while (c->len + n > RELAY_MAX_LINE - 1) {
+		size_t room = RELAY_MAX_LINE - 1 - c->len;
+		(void)buf_add(c, p, room);
+		heal_scan_line(r->scan, c->data, c->len);
+		buf_reset(c);
+		p += room;
+		n -= room;
+	}
+	(void)buf_add(c, p, n);
 }
 
 void
@@ -41,22 +62,36 @@ heal_relay_chunk(enum proc_stream s, const char *data, size_t len, void *ctx)
 {
 	struct heal_relay *r = ctx;
 	int k = s == PROC_STDERR ? 1 : 0;
+	struct buf *c = &r->carry[k];
+	const char *nl, *last;
 
-	if (r->quiet || len == 0)
+	if (len == 0)
 		return;
-	write_all(k + 1, data, len);
-	r->unterminated[k] = data[len - 1] != '\n';
-}
-
-void
-heal_relay_line(
-    enum proc_stream s, const char *line, size_t len, bool partial, void *ctx)
-{
-	struct heal_relay *r = ctx;
-
-	(void)s;
-	(void)partial;
-	heal_scan_line(r->scan, line, len);
+	if (!r->quiet) {
+		write_all(k + 1, data, len);
+		r->unterminated[k] = data[len - 1] != '\n';
+	}
+	if (c->len) {
+		/* the end of the carried line */
+		nl = memchr(data, '\n', len);
+		if (!nl) {
+			carry_add(r, c, data, len);
+			return;
+		}
+		carry_add(r, c, data, (size_t)(nl - data));
+		heal_scan_line(r->scan, c->data, c->len);
+		buf_reset(c);
+		len -= (size_t)(nl - data) + 1;
+		data = nl + 1;
+	}
+	last = len ? memrchr(data, '\n', len) : NULL;
+	if (last) {
+		heal_scan_lines(r->scan, data, (size_t)(last - data) + 1);
+		len -= (size_t)(last - data) + 1;
+		data = last + 1;
+	}
+	if (len)
+		carry_add(r, c, data, len);
 }
 
 void
@@ -64,8 +99,13 @@ heal_relay_stop(struct heal_relay *r)
 {
 	int k;
 
-	/* our own messages (and ::stop-commands::) must start a line */
 	for (k = 0; k < 2; k++) {
+		if (r->carry[k].len)
+			heal_scan_line(
+			    r->scan, r->carry[k].data, r->carry[k].len);
+		buf_release(&r->carry[k]);
+		/* our own messages (and ::stop-commands::) must start a
+		 * line */
 		if (r->unterminated[k])
 			write_all(k + 1, "\n", 1);
 		r->unterminated[k] = false;

@@ -30,6 +30,7 @@ void
 heal_remediate_result_release(struct heal_remediate_result *r)
 {
 	free(r->jobs);
+	free(r->caches);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -203,6 +204,7 @@ summary(const struct heal_remediate_opts *o,
 		else
 			(void)buf_adds(&md, " | |\n");
 	}
+	heal_caches_md(r, o->dry_run, &md);
 	(void)gha_summary_append(md.data);
 	buf_release(&md);
 }
@@ -400,6 +402,18 @@ heal_remediate(const struct heal_remediate_opts *o, struct github *gh,
 				break;
 			}
 		}
+		for (i = 0; i < res->njobs; i++)
+			if (res->jobs[i].m.cls == HEAL_CACHE_CORRUPT)
+				break;
+		/* a re-run would restore the same corrupt cache */
+		if (i < res->njobs &&
+		    heal_delete_run_caches(gh, o, run, res) < 0) {
+			res->decision = "none";
+			snprintf(res->reason, sizeof(res->reason),
+			    "cache_corrupt: the run's caches could not be "
+			    "deleted, so a re-run would fail the same way");
+			goto report;
+		}
 		if (!o->dry_run) {
 			cJSON *body = cJSON_CreateObject();
 			cJSON_AddFalseToObject(body, "enable_debug_logging");
@@ -447,6 +461,10 @@ report:
 				    v->issue_number,
 				    o->dry_run ? " (dry run)" : "");
 		}
+		for (i = 0; i < res->ncaches; i++)
+			printf("cache %lld '%s' (%s): %s\n",
+			    (long long)res->caches[i].id, res->caches[i].key,
+			    res->cache_ref, res->caches[i].action);
 		printf("decision: %s%s: %s\n", res->decision,
 		    o->dry_run ? " (dry run)" : "", res->reason);
 		gha_untrusted_end(&u, stdout);

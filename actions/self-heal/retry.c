@@ -135,8 +135,7 @@ attempt_once(const struct heal_run_opts *o, char *const *argv,
 	p.timeout_ms = o->timeout_ms;
 	p.grace_ms = o->grace_ms;
 	p.stdin_fd = PROC_STDIN_INHERIT;
-	p.on_line = heal_relay_line;
-	p.on_chunk = heal_relay_chunk;
+	p.on_chunk = heal_relay_chunk; /* relays and scans; no on_line */
 	p.line_ctx = &r;
 	code = proc_run(&p);
 	heal_relay_stop(&r);
@@ -145,7 +144,11 @@ attempt_once(const struct heal_run_opts *o, char *const *argv,
 		code = proc_exit_code(&p);
 		if (!p.timed_out && WIFSIGNALED(p.status))
 			*sig = WTERMSIG(p.status);
-		heal_scan_result(&scan, p.timed_out ? -1 : code, *sig, m);
+		/* success: nothing to classify (nor rules to load) */
+		memset(m, 0, sizeof(*m));
+		if (code != 0 || *sig)
+			heal_scan_result(
+			    &scan, p.timed_out ? -1 : code, *sig, m);
 		if (p.timed_out && (m->cls == HEAL_NONE ||
 		                       heal_class_priority(m->cls) <
 		                           heal_class_priority(HEAL_TIMEOUT))) {

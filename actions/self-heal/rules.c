@@ -69,8 +69,8 @@ uncompile(struct heal_rules *rs)
 	rs->compiled = false;
 }
 
-int
-heal_rules_add(struct heal_rules *rs, struct heal_rule *r)
+static int
+add_rule(struct heal_rules *rs, struct heal_rule *r, bool dedup)
 {
 	size_t i;
 
@@ -78,7 +78,7 @@ heal_rules_add(struct heal_rules *rs, struct heal_rule *r)
 	lower(r->job_name);
 	if (rs->compiled)
 		uncompile(rs);
-	for (i = 0; i < rs->nr; i++)
+	for (i = 0; dedup && i < rs->nr; i++)
 		if (!strcmp(rs->v[i].id, r->id)) {
 			heal_rule_release(&rs->v[i]);
 			rs->v[i] = *r;
@@ -95,6 +95,18 @@ heal_rules_add(struct heal_rules *rs, struct heal_rule *r)
 	rs->v[rs->nr++] = *r;
 	memset(r, 0, sizeof(*r));
 	return 0;
+}
+
+int
+heal_rules_add(struct heal_rules *rs, struct heal_rule *r)
+{
+	return add_rule(rs, r, true);
+}
+
+int
+heal_rules_add_new(struct heal_rules *rs, struct heal_rule *r)
+{
+	return add_rule(rs, r, false);
 }
 
 void
@@ -209,6 +221,8 @@ compile_set(struct heal_rules *rs, bool all)
 int
 heal_rules_compile(struct heal_rules *rs)
 {
+	if (rs->deferred)
+		return 0; /* heal_rules_ready compiles */
 	return compile_set(rs, false);
 }
 
@@ -459,5 +473,21 @@ heal_rules_setup(struct heal_rules *rs, const char *user_file)
 	heal_rules_builtin(rs);
 	if (user_file && heal_rules_load(rs, user_file) < 0)
 		return -1;
+	return heal_rules_compile(rs);
+}
+
+void
+heal_rules_defer(struct heal_rules *rs)
+{
+	rs->deferred = true;
+}
+
+int
+heal_rules_ready(struct heal_rules *rs)
+{
+	if (!rs->deferred)
+		return 0;
+	rs->deferred = false;
+	heal_rules_builtin(rs);
 	return heal_rules_compile(rs);
 }

@@ -86,7 +86,7 @@ def main():
         rows.append(("`seq 1 2000000` piped through `cat` (any pipe relay)", t_piped, t_piped / t_direct))
         rows.append(("`self-heal run -- seq 1 2000000`", t_wrapped, t_wrapped / t_direct))
         # a chatty build: 200k lines with work between them
-        work = ["python3", "-c", "import hashlib\nfor i in range(200000):\n"
+        work = [sys.executable, "-c", "import hashlib\nfor i in range(200000):\n"
                 "    print('compiling unit', i, hashlib.sha256(str(i).encode()).hexdigest())"]
         # stdio buffering as a compiler has it (this VM sets PYTHONUNBUFFERED)
         wenv = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}

@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# self-heal next to nick-fields/retry's model and grep; see bench.py.
+# self-heal next to nick-fields/retry's model and grep (bench.py), then the
+# two issue-7 targets with hyperfine -N side by side: start-up against
+# `true` (startup.py) and streaming against the child alone (stream.py).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-exec python3 "$here/bench.py" --bin "${BULWARK_BIN:-$here/../../build/dev/bin}" "$@"
+bin=${BULWARK_BIN:-$here/../../build/dev/bin}
+python3 "$here/bench.py" --bin "$bin" "$@"
+if command -v hyperfine >/dev/null; then
+	python3 "$here/startup.py" --bin "$bin"
+	python3 "$here/stream.py" --bin "$bin"
+fi

@@ -1,6 +1,7 @@
 /* Log classification: arbitrary bytes through the streaming classifier,
- * fed in uneven chunks, must never crash, and the evidence must stay one
- * printable line. */
+ * fed in uneven chunks, must never crash, the evidence must stay one
+ * printable line, and the block scan must decide exactly as a scan of
+ * every line one by one does. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	heal_scan_result(
 	    &s, size ? data[0] : -1, size > 1 ? data[1] % 4 : 0, &m);
+	if (size < 60000) { /* no line is cut into carry-sized pieces */
+		struct heal_scan l;
+		struct heal_match ml;
+		const char *q = (const char *)data, *end = q + size;
+
+		heal_scan_init(&l, &rules);
+		l.now_s = 1700000000;
+		while (q < end) {
+			const char *nl = memchr(q, '\n', (size_t)(end - q));
+			size_t n = nl ? (size_t)(nl - q) : (size_t)(end - q);
+			heal_scan_line(&l, q, n);
+			q += n + (nl ? 1 : 0);
+		}
+		heal_scan_result(
+		    &l, size ? data[0] : -1, size > 1 ? data[1] % 4 : 0, &ml);
+		if (ml.cls != m.cls || ml.line != m.line ||
+		    strcmp(ml.evidence, m.evidence) != 0 ||
+		    ml.have_wait != m.have_wait || ml.wait_ms != m.wait_ms ||
+		    l.lineno != s.lineno)
+			abort();
+		heal_scan_release(&l);
+	}
 	for (p = m.evidence; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			abort();

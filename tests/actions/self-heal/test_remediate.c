@@ -13,6 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "common/base64.h"
 #include "common/github.h"
 #include "common/http.h"
@@ -538,6 +541,273 @@ test_hostile_bodies(void **state)
 	free(s);
 }
 
+/* The scenario with the DELETE of cache `id` answered by `status`. */
+static char *
+cache_scenario_with(const char *path, int id, int status, const char *msg)
+{
+	char *text = tmpdir_read(path, NULL), *out, *want;
+	cJSON *scen = NULL, *r;
+
+	assert_int_equal(json_parse(text, strlen(text), "scenario", &scen), 0);
+	want = xasprintf("/repos/o/r/actions/caches/%d", id);
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(scen, "routes"))
+	{
+		cJSON *resp;
+		if (strcmp(json_opt_str(r, "path"), want) != 0)
+			continue;
+		resp =
+		    cJSON_GetArrayItem(cJSON_GetObjectItem(r, "responses"), 0);
+		cJSON_DeleteItemFromObject(resp, "text");
+		cJSON_ReplaceItemInObject(
+		    resp, "status", cJSON_CreateNumber(status));
+		cJSON_AddItemToObject(resp, "json", cJSON_CreateObject());
+		cJSON_AddStringToObject(
+		    cJSON_GetObjectItem(resp, "json"), "message", msg);
+	}
+	out = json_print(scen);
+	cJSON_Delete(scen);
+	free(want);
+	free(text);
+	return out;
+}
+
+static void
+test_cache_corrupt_deletes_caches(void **state)
+{
+	struct heal_remediate_opts o;
+	struct heal_remediate_result res;
+	cJSON *reqs = NULL;
+	const cJSON *list, *r;
+	char *s = scenario("cache_corrupt.json");
+	int posts = 0, deletes = 0;
+	bool seen_rerun = false;
+	(void)state;
+	opts_default(&o, "600");
+	errors = 0;
+	assert_int_equal(remediate(s, false, &o, &res, &reqs), 0);
+	assert_int_equal(errors, 0); /* the 404 is not an error */
+	assert_string_equal(res.decision, "rerun");
+	assert_int_equal(res.jobs[0].m.cls, HEAL_CACHE_CORRUPT);
+	assert_string_equal(res.cache_ref, "refs/heads/main");
+	/* both pages listed, with the head ref */
+	list = find_req(reqs, "GET", "/repos/o/r/actions/caches");
+	assert_non_null(list);
+	assert_string_equal(
+	    json_opt_str(cJSON_GetObjectItem(list, "query"), "ref"),
+	    "refs/heads/main");
+	assert_int_equal(
+	    count_req(reqs, "GET", "/repos/o/r/actions/caches"), 2);
+	assert_int_equal(res.ncaches, 3);
+	assert_int_equal(res.caches[0].id, 7001);
+	assert_string_equal(res.caches[0].action, "deleted");
+	assert_string_equal(res.caches[1].action, "already-gone");
+	assert_string_equal(res.caches[2].action, "deleted");
+	assert_string_equal(res.caches[2].key, "node-cache-Linux-x64-npm-3");
+	/* every delete before the re-run, with the token */
+	cJSON_ArrayForEach(r, reqs)
+	{
+		const char *m = json_opt_str(r, "method");
+		if (!strcmp(m, "DELETE")) {
+			assert_false(seen_rerun);
+			assert_non_null(cJSON_GetObjectItem(
+			    cJSON_GetObjectItem(r, "headers"),
+			    "authorization"));
+			deletes++;
+		} else if (!strcmp(m, "POST")) {
+			seen_rerun = true;
+			posts++;
+		}
+	}
+	assert_int_equal(deletes, 3);
+	assert_int_equal(posts, 1);
+	assert_int_equal(count_req(reqs, "POST",
+	                     "/repos/o/r/actions/runs/600/rerun-failed-jobs"),
+	    1);
+	heal_remediate_result_release(&res);
+	cJSON_Delete(reqs);
+	free(s);
+}
+
+static void
+test_cache_corrupt_dry_run(void **state)
+{
+	struct heal_remediate_opts o;
+	struct heal_remediate_result res;
+	cJSON *reqs = NULL;
+	const cJSON *r;
+	char *s = scenario("cache_corrupt.json");
+	(void)state;
+	opts_default(&o, "600");
+	o.dry_run = true;
+	assert_int_equal(remediate(s, false, &o, &res, &reqs), 0);
+	assert_string_equal(res.decision, "rerun");
+	assert_int_equal(res.ncaches, 3);
+	assert_string_equal(res.caches[1].action, "would-delete");
+	cJSON_ArrayForEach(r, reqs)
+	{
+		assert_string_not_equal(json_opt_str(r, "method"), "DELETE");
+		assert_string_not_equal(json_opt_str(r, "method"), "POST");
+	}
+	heal_remediate_result_release(&res);
+	cJSON_Delete(reqs);
+	free(s);
+}
+
+static void
+test_cache_corrupt_forbidden(void **state)
+{
+	struct heal_remediate_opts o;
+	struct heal_remediate_result res;
+	cJSON *reqs = NULL;
+	char *s = scenario("cache_corrupt.json");
+	char *scen = cache_scenario_with(
+	    s, 7001, 403, "Resource not accessible by integration");
+	(void)state;
+	opts_default(&o, "600");
+	errors = 0;
+	last_error[0] = '\0';
+	assert_int_equal(remediate(scen, true, &o, &res, &reqs), -1);
+	assert_true(errors >= 1);
+	assert_non_null(strstr(last_error, "7001"));
+	assert_non_null(strstr(last_error, "403"));
+	assert_non_null(strstr(last_error, "actions: write"));
+	assert_non_null(
+	    strstr(last_error, "Resource not accessible by integration"));
+	assert_string_equal(res.decision, "none");
+	assert_int_equal(count_req(reqs, "POST",
+	                     "/repos/o/r/actions/runs/600/rerun-failed-jobs"),
+	    0);
+	/* stopped at the first refusal */
+	assert_int_equal(
+	    count_req(reqs, "DELETE", "/repos/o/r/actions/caches/7002"), 0);
+	heal_remediate_result_release(&res);
+	cJSON_Delete(reqs);
+	free(scen);
+	free(s);
+}
+
+static void
+test_cache_corrupt_pull_request_ref(void **state)
+{
+	struct heal_remediate_opts o;
+	struct heal_remediate_result res;
+	cJSON *reqs = NULL, *scen = NULL, *r;
+	char *s = scenario("cache_corrupt.json"), *text;
+	(void)state;
+	text = tmpdir_read(s, NULL);
+	assert_int_equal(json_parse(text, strlen(text), "scenario", &scen), 0);
+	free(text);
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(scen, "routes"))
+	{
+		cJSON *run, *q = cJSON_GetObjectItem(r, "query");
+		if (q && !cJSON_GetObjectItem(q, "page"))
+			cJSON_ReplaceItemInObject(
+			    q, "ref", cJSON_CreateString("refs/pull/42/merge"));
+		if (strcmp(
+		        json_opt_str(r, "path"), "/repos/o/r/actions/runs/600"))
+			continue;
+		run = cJSON_GetObjectItem(
+		    cJSON_GetArrayItem(cJSON_GetObjectItem(r, "responses"), 0),
+		    "json");
+		cJSON_ReplaceItemInObject(
+		    run, "event", cJSON_CreateString("pull_request"));
+		cJSON_ReplaceItemInObject(
+		    run, "head_branch", cJSON_CreateString("feature/a&b"));
+		cJSON_AddItemToArray(cJSON_GetObjectItem(run, "pull_requests"),
+		    cJSON_Parse("{\"number\": 42}"));
+	}
+	text = json_print(scen);
+	opts_default(&o, "600");
+	o.dry_run = true;
+	assert_int_equal(remediate(text, true, &o, &res, &reqs), 0);
+	assert_string_equal(res.cache_ref, "refs/pull/42/merge");
+	assert_string_equal(
+	    json_opt_str(cJSON_GetObjectItem(
+	                     find_req(reqs, "GET", "/repos/o/r/actions/caches"),
+	                     "query"),
+	        "ref"),
+	    "refs/pull/42/merge");
+	/* the listed caches are for refs/heads/main: none is touched */
+	assert_int_equal(res.ncaches, 0);
+	heal_remediate_result_release(&res);
+	cJSON_Delete(reqs);
+	cJSON_Delete(scen);
+	free(text);
+	free(s);
+}
+
+/* The command as the action runs it: --json carries the caches, the step
+ * summary lists them, and --dry-run deletes nothing. */
+static void
+test_cache_corrupt_cli_json(void **state)
+{
+	struct fake_github srv;
+	char *s = scenario("cache_corrupt.json");
+	char *dir = tmpdir_make(), *out = tmpdir_path(dir, "out.json");
+	/* the runner creates the file; gha appends to it */
+	char *sum = tmpdir_write(dir, "summary.md", ""), *text, *md, *json;
+	char *av[] = { "remediate", "--repo", "o/r", "--run-id", "600",
+		"--dry-run", "--json", NULL };
+	const cJSON *caches, *items;
+	cJSON *doc = NULL, *reqs = NULL, *r;
+	int saved, fd, rc;
+	(void)state;
+
+	assert_int_equal(fake_github_start(&srv, s), 0);
+	setenv("GITHUB_API_URL", srv.url, 1);
+	setenv("GITHUB_TOKEN", "ghs_test_token", 1);
+	setenv("GITHUB_STEP_SUMMARY", sum, 1);
+	setenv("GITHUB_ACTIONS", "true", 1); /* the summary is written */
+	fflush(stdout);
+	saved = dup(1);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, 1), 1);
+	rc = heal_cmd_remediate(7, av);
+	fflush(stdout);
+	assert_int_equal(dup2(saved, 1), 1);
+	close(saved);
+	close(fd);
+	unsetenv("GITHUB_STEP_SUMMARY");
+	unsetenv("GITHUB_ACTIONS");
+	assert_int_equal(rc, 0);
+	assert_int_equal(fake_github_requests(&srv, &reqs), 0);
+	fake_github_stop(&srv);
+	cJSON_ArrayForEach(r, reqs)
+	{
+		assert_string_not_equal(json_opt_str(r, "method"), "DELETE");
+	}
+
+	text = tmpdir_read(out, NULL);
+	assert_non_null(text);
+	/* inside Actions the token's ::add-mask:: line comes first */
+	json = text[0] == '{' ? text : strstr(text, "\n{");
+	assert_non_null(json);
+	json += json[0] == '\n';
+	assert_int_equal(json_parse(json, strlen(json), "out", &doc), 0);
+	assert_string_equal(json_opt_str(doc, "decision"), "rerun");
+	caches = cJSON_GetObjectItem(doc, "caches");
+	assert_string_equal(json_opt_str(caches, "ref"), "refs/heads/main");
+	items = cJSON_GetObjectItem(caches, "items");
+	assert_int_equal(cJSON_GetArraySize(items), 3);
+	assert_string_equal(
+	    json_opt_str(cJSON_GetArrayItem(items, 2), "action"),
+	    "would-delete");
+	md = tmpdir_read(sum, NULL);
+	assert_non_null(md);
+	assert_non_null(strstr(md, "that would be deleted: 3 (6.0 MiB)"));
+	assert_non_null(strstr(md, "node-cache-Linux-x64-npm-2"));
+	cJSON_Delete(doc);
+	cJSON_Delete(reqs);
+	free(md);
+	free(text);
+	free(sum);
+	free(out);
+	tmpdir_remove(dir);
+	free(dir);
+	free(s);
+}
+
 static void
 test_missing_token(void **state)
 {
@@ -575,6 +845,11 @@ main(void)
 		cmocka_unit_test(test_issue_dedup),
 		cmocka_unit_test(test_dependency_pr),
 		cmocka_unit_test(test_hostile_bodies),
+		cmocka_unit_test(test_cache_corrupt_deletes_caches),
+		cmocka_unit_test(test_cache_corrupt_dry_run),
+		cmocka_unit_test(test_cache_corrupt_forbidden),
+		cmocka_unit_test(test_cache_corrupt_pull_request_ref),
+		cmocka_unit_test(test_cache_corrupt_cli_json),
 		cmocka_unit_test(test_missing_token),
 		cmocka_unit_test(test_bad_arguments),
 	};
