@@ -7,15 +7,18 @@
    path), with a rule that matches this call but never fires (p=0: the
    slow path with its seeded draw), and under libfiu's fiu-run -x (Debian
    fiu-utils) with a probability-0 failpoint on the same call.
-2. Proxy: throughput and round-trip latency through `chaos-inject proxy`
-   (no toxics) against direct loopback.
+2. Proxy: one-way and echo throughput and round-trip latency through
+   `chaos-inject proxy` (no toxics) against direct loopback, the same C
+   client and server (bench_net.c) for both paths.
 
 usage: bench.py --bin BUILD/bin [--calls N] [--reps R] [--mib M]
+                [--shim-only | --proxy-only] [--sockbuf BYTES]... [--pipe BYTES]...
 Prints a table and ratios. Shim numbers: each process reports its fastest
 batch (bench_calls.c), the configurations run interleaved R times on one
 pinned CPU, and the table shows the median over the R processes with the
 range; "+ns" is the median of the per-round differences against the
-no-preload run of the same round. Proxy numbers are best-of-R.
+no-preload run of the same round. Proxy: R interleaved rounds, each
+measuring every path back to back; ratios are per round, then the median.
 """
 import statistics
 import argparse
@@ -108,38 +111,78 @@ def bench_proxy(args, tmp):
     cc("bench_net.c", exe, ("-pthread",))
     portfile = os.path.join(tmp, "port")
     srv = subprocess.Popen([exe, "serve", portfile])
-    proxy = None
+    proxies = []
     try:
         while not os.path.exists(portfile) or not open(portfile).read():
             time.sleep(0.01)
         port = int(open(portfile).read())
-        proxy = subprocess.Popen(
-            [os.path.join(args.bin, "chaos-inject"), "proxy", "-q",
-             "--upstream", "127.0.0.1:%d" % port],
-            stdout=subprocess.PIPE, text=True)
-        pport = int(proxy.stdout.readline().strip().rsplit(":", 1)[1])
+        paths = [("direct", port)]
+        variants = [("proxy", {})]
+        for b in args.sockbuf:
+            variants.append(("proxy, SO_SNDBUF/RCVBUF %d KiB" % (b >> 10)
+                             if b else "proxy, autotuned buffers",
+                             {"BULWARK_CHAOS_PROXY_SOCKBUF": str(b)}))
+        for b in args.pipe:
+            variants.append(("proxy, pipe %d KiB" % (b >> 10),
+                             {"BULWARK_CHAOS_PROXY_PIPE": str(b)}))
+        for label, extra in variants:
+            env = dict(os.environ)
+            env.update(extra)
+            proxy = subprocess.Popen(
+                [os.path.join(args.bin, "chaos-inject"), "proxy", "-q",
+                 "--upstream", "127.0.0.1:%d" % port],
+                stdout=subprocess.PIPE, text=True, env=env)
+            proxies.append(proxy)
+            paths.append(
+                (label, int(proxy.stdout.readline().strip().rsplit(":", 1)[1])))
 
         def one(kind, p, arg):
             out = subprocess.run([exe, kind, str(p), str(arg)], check=True,
                                  capture_output=True, text=True).stdout
             return float(out.split()[1])
 
-        res = {"direct": [0.0, 1e9], "proxy": [0.0, 1e9]}
+        kinds = (("send", args.mib), ("stream", args.mib), ("rtt", 5000))
+        res = {label: {k: [] for k, _ in kinds} for label, _ in paths}
+        load = [os.getloadavg()[0]]
+        # interleaved: every round measures every path back to back, so
+        # load drifts hit them alike; ratios are taken within a round
         for _ in range(args.reps):
-            for label, p in (("direct", port), ("proxy", pport)):
-                res[label][0] = max(res[label][0], one("stream", p, args.mib))
-                res[label][1] = min(res[label][1], one("rtt", p, 5000))
-        print("\n## proxy, no toxics (best of %d)" % args.reps)
-        print("| path | echo throughput MiB/s | round trip us |")
-        print("|---|---|---|")
-        for label in ("direct", "proxy"):
-            print("| %s | %.0f | %.1f |" % (label, *res[label]))
-        print("\nthroughput ratio proxy/direct: %.2f (target >= 0.5)" %
-              (res["proxy"][0] / res["direct"][0]))
-        print("added round-trip latency: %+.1f us (target <= 50 us)" %
-              (res["proxy"][1] - res["direct"][1]))
+            for label, p in paths:
+                for kind, arg in kinds:
+                    res[label][kind].append(one(kind, p, arg))
+        load.append(os.getloadavg()[0])
+        med = statistics.median
+        d = res["direct"]
+        print("\n## proxy, no toxics (%d interleaved rounds, %d MiB per "
+              "transfer; median [min-max]; load average %.2f -> %.2f)" %
+              (args.reps, args.mib, load[0], load[1]))
+        print("| path | one-way MiB/s | ratio | echo MiB/s | ratio "
+              "| round trip us | added us |")
+        print("|---|---|---|---|---|---|---|")
+        for label, _ in paths:
+            r = res[label]
+
+            def rng(v):
+                return "%.0f [%.0f-%.0f]" % (med(v), min(v), max(v))
+
+            def ratio(k):
+                return med([a / b for a, b in zip(r[k], d[k])])
+
+            added = med([a - b for a, b in zip(r["rtt"], d["rtt"])])
+            print("| %s | %s | %.2f | %s | %.2f | %.1f [%.1f-%.1f] | %+.1f |"
+                  % (label, rng(r["send"]), ratio("send"), rng(r["stream"]),
+                     ratio("stream"), med(r["rtt"]), min(r["rtt"]),
+                     max(r["rtt"]), added))
+        r = res["proxy"]
+        print("\nproxy/direct, median of per-round ratios: one-way %.2f, "
+              "echo %.2f (target >= 0.5)" %
+              (med([a / b for a, b in zip(r["send"], d["send"])]),
+               med([a / b for a, b in zip(r["stream"], d["stream"])])))
+        print("added round trip, median of per-round differences: %+.1f us "
+              "(target <= 50 us)" %
+              med([a - b for a, b in zip(r["rtt"], d["rtt"])]))
     finally:
-        if proxy:
+        for proxy in proxies:
             proxy.terminate()
             proxy.wait()
         srv.kill()
@@ -152,12 +195,21 @@ def main():
     ap.add_argument("--calls", type=int, default=2000000)
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--shim-only", action="store_true")
-    ap.add_argument("--mib", type=int, default=512)
+    ap.add_argument("--proxy-only", action="store_true")
+    ap.add_argument("--mib", type=int, default=1024)
+    ap.add_argument("--sockbuf", type=int, action="append", default=[],
+                    help="also run a proxy with SO_SNDBUF/SO_RCVBUF of this "
+                    "many bytes, 0 = kernel autotuning (repeatable); the "
+                    "default proxy uses 256 KiB on loopback")
+    ap.add_argument("--pipe", type=int, action="append", default=[],
+                    help="also run a proxy whose splice pipes hold this many "
+                    "bytes (repeatable); default: 1 MiB or fs.pipe-max-size")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         print("# chaos-inject benchmark (%s, %d cpus)\n" %
               (os.uname().release, os.cpu_count()))
-        bench_shim(args, tmp)
+        if not args.proxy_only:
+            bench_shim(args, tmp)
         if not args.shim_only:
             bench_proxy(args, tmp)
 

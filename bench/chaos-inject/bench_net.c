@@ -1,9 +1,16 @@
 /*
- * Loopback load for the proxy benchmark.
- *   bench_net serve PORTFILE        echo server; writes its port to PORTFILE
- *   bench_net stream PORT MIB       send MIB through the echo, read it back:
- *                                   prints "stream <MiB/s>"
- *   bench_net rtt PORT N            N one-byte round trips: "rtt <us>"
+ * Loopback load for the proxy benchmark. The same client and server serve
+ * the direct and the proxied path; buffers are 4 MiB so that neither end
+ * caps the rate with syscall overhead.
+ *   bench_net serve PORTFILE   server; writes its port to PORTFILE. The
+ *                              first byte of a connection picks the mode:
+ *                              'E' echo, 'S' sink (count bytes until EOF,
+ *                              answer with the 8-byte count)
+ *   bench_net send PORT MIB    one way: MIB to the sink, wait for its
+ *                              count: prints "send <MiB/s>"
+ *   bench_net stream PORT MIB  MIB through the echo and back, both ways at
+ *                              once: prints "stream <MiB/s>"
+ *   bench_net rtt PORT N       N one-byte round trips: "rtt <us>"
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -11,12 +18,15 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#define BUFSZ ((size_t)4 << 20)
 
 static double
 now(void)
@@ -28,7 +38,7 @@ now(void)
 }
 
 static int
-dial(int port)
+dial(int port, char mode)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -40,20 +50,44 @@ dial(int port)
 		exit(1);
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (write(fd, &mode, 1) != 1)
+		exit(1);
 	return fd;
 }
 
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 static void *
-echo(void *arg)
+serve_conn(void *arg)
 {
 	int c = (int)(long)arg, one = 1;
-	static __thread char buf[1 << 18];
+	char *buf = malloc(BUFSZ), mode;
+	uint64_t got = 0;
 	ssize_t k;
 
 	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	while ((k = read(c, buf, sizeof(buf))) > 0)
-		if (write(c, buf, (size_t)k) != k)
+	if (buf == NULL || read(c, &mode, 1) != 1)
+		goto out;
+	while ((k = read(c, buf, BUFSZ)) > 0) {
+		got += (uint64_t)k;
+		if (mode == 'E' && write_all(c, buf, (size_t)k) != 0)
 			break;
+	}
+	if (mode == 'S')
+		(void)write_all(c, (const char *)&got, sizeof(got));
+out:
+	free(buf);
 	close(c);
 	return NULL;
 }
@@ -67,16 +101,19 @@ static void *
 writer(void *arg)
 {
 	struct writer *w = arg;
-	static char buf[1 << 18];
+	char *buf = calloc(1, BUFSZ);
 	long total = w->mib << 20, sent = 0;
 
-	while (sent < total) {
-		ssize_t k = write(w->fd, buf, sizeof(buf));
+	while (buf != NULL && sent < total) {
+		size_t n =
+		    total - sent < (long)BUFSZ ? (size_t)(total - sent) : BUFSZ;
+		ssize_t k = write(w->fd, buf, n);
 		if (k <= 0)
 			break;
 		sent += k;
 	}
 	shutdown(w->fd, SHUT_WR);
+	free(buf);
 	return NULL;
 }
 
@@ -102,28 +139,39 @@ main(int argc, char **argv)
 		for (;;) {
 			pthread_t t;
 			int c = accept(fd, NULL, NULL);
-			if (c >= 0 && pthread_create(
-			                  &t, NULL, echo, (void *)(long)c) == 0)
+			if (c >= 0 && pthread_create(&t, NULL, serve_conn,
+			                  (void *)(long)c) == 0)
 				pthread_detach(t);
 		}
 	}
+	if (argc == 4 && strcmp(argv[1], "send") == 0) {
+		struct writer w = { dial(atoi(argv[2]), 'S'), atol(argv[3]) };
+		uint64_t got = 0;
+		double t0 = now();
+
+		writer(&w);
+		if (read(w.fd, &got, sizeof(got)) != sizeof(got))
+			return 1;
+		printf("send %.1f\n", (double)got / (1 << 20) / (now() - t0));
+		return got == (uint64_t)(w.mib << 20) ? 0 : 1;
+	}
 	if (argc == 4 && strcmp(argv[1], "stream") == 0) {
-		struct writer w = { dial(atoi(argv[2])), atol(argv[3]) };
-		static char buf[1 << 18];
+		struct writer w = { dial(atoi(argv[2]), 'E'), atol(argv[3]) };
+		char *buf = malloc(BUFSZ);
 		long got = 0;
 		pthread_t t;
 		double t0 = now();
 		ssize_t k;
 
 		pthread_create(&t, NULL, writer, &w);
-		while ((k = read(w.fd, buf, sizeof(buf))) > 0)
+		while ((k = read(w.fd, buf, BUFSZ)) > 0)
 			got += k;
 		pthread_join(t, NULL);
 		printf("stream %.1f\n", (double)got / (1 << 20) / (now() - t0));
 		return got == (w.mib << 20) ? 0 : 1;
 	}
 	if (argc == 4 && strcmp(argv[1], "rtt") == 0) {
-		int fd = dial(atoi(argv[2]));
+		int fd = dial(atoi(argv[2]), 'E');
 		long i, n = atol(argv[3]);
 		char c = 'x';
 		double t0;
@@ -138,7 +186,7 @@ main(int argc, char **argv)
 		printf("rtt %.2f\n", (now() - t0) / (double)n * 1e6);
 		return 0;
 	}
-	fprintf(stderr,
-	    "usage: bench_net serve PORTFILE | stream PORT MIB | rtt PORT N\n");
+	fprintf(stderr, "usage: bench_net serve PORTFILE | send PORT MIB | "
+	                "stream PORT MIB | rtt PORT N\n");
 	return 2;
 }
