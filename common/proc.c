@@ -315,6 +315,14 @@ read_stream(struct proc *p, struct stream *st)
 	close_fd(st->fd);
 }
 
+static int proc_cancel_sig;
+
+int
+proc_cancelled(void)
+{
+	return proc_cancel_sig;
+}
+
 /* Forwards what arrived; SIGCHLD only sets *chld for the next waitpid. */
 static void
 handle_signals(struct proc *p, int rfd, bool *chld)
@@ -324,10 +332,12 @@ handle_signals(struct proc *p, int rfd, bool *chld)
 
 	while ((n = read(rfd, sigs, sizeof(sigs))) > 0) {
 		for (i = 0; i < n; i++) {
-			if (sigs[i] == SIGCHLD)
+			if (sigs[i] == SIGCHLD) {
 				*chld = true;
-			else
+			} else {
+				proc_cancel_sig = sigs[i];
 				(void)kill(-p->pid, sigs[i]);
+			}
 		}
 	}
 }

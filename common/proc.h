@@ -104,6 +104,14 @@ int proc_kill_group(struct proc *p, int sig);
 int proc_exit_code(const struct proc *p);
 void proc_release(struct proc *p);
 
+/*
+ * The last SIGINT, SIGTERM or SIGHUP that proc_wait forwarded to a child in
+ * this process, or 0. A caller that runs commands in a loop (retries,
+ * queue chunks) checks it before starting more work: the runner asked the
+ * whole job to stop, even if the child trapped the signal and exited 1.
+ */
+int proc_cancelled(void);
+
 /* Describes an exit code for humans: "exited 3", "killed by SIGKILL". */
 const char *proc_describe(const struct proc *p, char *buf, size_t len);
 

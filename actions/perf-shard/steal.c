@@ -232,7 +232,7 @@ steal_run(
 	char *prefix = NULL;
 	int status = 0, rc, ret = -1;
 	int64_t claim_ms = 0, t_commit = 0;
-	bool c_first = true, presumed;
+	bool presumed;
 	struct ghq gq, *gh;
 	int r0;
 
@@ -243,15 +243,24 @@ steal_run(
 	n = steal_chunks(p, o->jobs, &st, &ord);
 	taken = xcalloc(n + 1, sizeof(*taken));
 	mine = xcalloc(n + 1, sizeof(*mine));
+	t_commit = mono_ms();
+	if ((gh ? ghq_commit(gh, &sha) : claim_commit(o, &sha)) < 0)
+		goto out;
+	claim_ms = mono_ms() - t_commit;
 	if (o->attempt > 1) {
-		prefix =
-		    xasprintf("refs/perf-shard/%s/by/%u/", o->key, o->index);
-		if ((gh ? ghq_list(gh, prefix, mine, n)
+		/* Over the API a claim ref points at the job's own commit,
+		 * the same in every attempt; over git a by-ref is pushed
+		 * atomically with the claim. */
+		prefix = gh ? xasprintf("refs/perf-shard/%s/", o->key)
+		            : xasprintf("refs/perf-shard/%s/by/%u/", o->key,
+		                  o->index);
+		if ((gh ? ghq_list(gh, prefix, sha.data, mine, n)
 		        : list_refs(o, prefix, mine, n)) < 0)
 			goto out;
 		for (c = 0; c < n; c++) {
 			if (!mine[c])
 				continue;
+			taken[c] = true; /* ours: never claimed "again" below */
 			info_msg("re-running chunk %zu claimed by attempt < %u",
 			    c, o->attempt);
 			rc = run_chunk(p, st, ord, c, cmd, ncmd);
@@ -260,13 +269,12 @@ steal_run(
 			if (rc && !status)
 				status = rc;
 			ran++;
+			if (proc_cancelled())
+				break;
 		}
 		free(prefix);
 		prefix = NULL;
 	}
-	t_commit = mono_ms();
-	if ((gh ? ghq_commit(gh, &sha) : claim_commit(o, &sha)) < 0)
-		goto out;
 	prefix = xasprintf("refs/perf-shard/%s/", o->key);
 	/*
 	 * Jobs start on different chunks instead of all racing for 0, and
@@ -277,11 +285,13 @@ steal_run(
 	for (c = 0; c < hint; c++)
 		taken[c] = true;
 	presumed = hint > 0;
-	for (;;) {
-		int64_t t0 = c_first ? t_commit : mono_ms();
+	/* A cancelled job (the runner's SIGINT/SIGTERM, forwarded to the
+	 * chunk) claims nothing more: the rest is left to the other jobs or to
+	 * a re-run, which re-runs this job's claimed chunks. */
+	while (!proc_cancelled()) {
+		int64_t t0 = mono_ms();
 		int r = 0;
 
-		c_first = false;
 		for (c = hint; c < n; c++) {
 			if (taken[c])
 				continue;
@@ -297,7 +307,7 @@ steal_run(
 		if (c >= n && presumed) {
 			presumed = false;
 			memset(taken, 0, n * sizeof(*taken));
-			r = gh ? ghq_list(gh, prefix, taken, n)
+			r = gh ? ghq_list(gh, prefix, NULL, taken, n)
 			       : list_refs(o, prefix, taken, n);
 			claim_ms += mono_ms() - t0;
 			if (r < 0)
@@ -315,9 +325,16 @@ steal_run(
 			status = rc;
 		ran++;
 	}
-	info_msg("queue '%s' drained: this job ran %zu of %zu chunks, "
-	         "claim overhead %lld ms",
-	    o->key, ran, n, (long long)claim_ms);
+	if (proc_cancelled()) {
+		info_msg("queue '%s': stopped by signal %d after %zu chunks; "
+		         "no more claimed",
+		    o->key, proc_cancelled(), ran);
+		status = 128 + proc_cancelled();
+	} else {
+		info_msg("queue '%s' drained: this job ran %zu of %zu chunks, "
+		         "claim overhead %lld ms",
+		    o->key, ran, n, (long long)claim_ms);
+	}
 	ret = status;
 out:
 	if (gh)

@@ -237,7 +237,8 @@ heal_run(const struct heal_run_opts *o, struct heal_rules *rules,
 
 		if (a >= o->max_attempts)
 			break; /* no sleep after the last attempt */
-		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
+		    proc_cancelled()) {
 			info_msg("not retrying: the command was cancelled");
 			break;
 		}

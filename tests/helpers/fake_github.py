@@ -50,8 +50,9 @@ Scenario:
     GET    /repos/o/r/git/matching-refs/<prefix>  200 [...] (sorted)
     DELETE /repos/o/r/git/refs/<ref without refs/>  204, or 422
            "Reference does not exist"
-    POST   /repos/o/r/git/commits {"message", "tree", "parents"}  201 with
-           a fresh sha (nothing is stored)
+    POST   /repos/o/r/git/commits {"message", "tree", "parents",
+           "author", "committer"}  201 with the commit's real git sha,
+           so equal fields give equal shas as on GitHub (nothing stored)
   So a test can put a 403 or a 5xx before the real answer:
   "responses": [{"status": 503}, {"pass": true}].
 """
@@ -84,6 +85,29 @@ def substitute(value, base):
         return {k: substitute(v, base) for k, v in value.items()}
     return value
 
+
+
+def git_commit_sha(req):
+    """The sha1 git gives the commit object GitHub would build from a
+    create-commit body (dates default to now, as GitHub's do)."""
+    import calendar
+    import hashlib
+
+    def person(p):
+        p = p if isinstance(p, dict) else {}
+        when = p.get("date")
+        secs = (calendar.timegm(time.strptime(when, "%Y-%m-%dT%H:%M:%SZ"))
+                if isinstance(when, str) else int(time.time()))
+        return "%s <%s> %d +0000" % (p.get("name", "Fake GitHub"),
+                                     p.get("email", "noreply@github.com"), secs)
+    author = person(req.get("author"))
+    committer = person(req.get("committer")) if req.get("committer") else author
+    lines = ["tree " + req["tree"]]
+    lines += ["parent " + p for p in req.get("parents") or []]
+    lines += ["author " + author, "committer " + committer, "",
+              req.get("message", "")]
+    body = "\n".join(lines).encode()
+    return hashlib.sha1(b"commit %d\0" % len(body) + body).hexdigest()
 
 class State:
     def __init__(self, scenario, scenario_dir, log_path):
@@ -134,10 +158,10 @@ class State:
             if method == "POST" and rest == "commits":
                 if not isinstance(req.get("tree"), str):
                     return invalid
-                self.commits += 1
-                sha = uuid.uuid4().hex + "%08x" % self.commits
+                sha = git_commit_sha(req)
                 return 201, {"sha": sha, "message": req.get("message", ""),
-                             "tree": {"sha": req["tree"]}, "parents": []}
+                             "tree": {"sha": req["tree"]},
+                             "parents": [{"sha": p} for p in req.get("parents") or []]}
             if method == "GET" and rest.startswith("ref/"):
                 ref = "refs/" + rest[4:]
                 if ref not in self.refs:

@@ -452,6 +452,7 @@ test_signal_forwarding(void **state)
 	sa.sa_handler = marker;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	assert_int_equal(proc_cancelled(), 0);
 
 	/* SIGINT to us reaches the child's trap; our own handler is not hit. */
 	proc_init(&p);
@@ -460,6 +461,9 @@ test_signal_forwarding(void **state)
 	p.line_ctx = &l;
 	l.raise_on_ready = SIGINT;
 	assert_int_equal(proc_run(&p), 42);
+	/* The child trapped it and exited 42, but we were still told to stop.
+	 */
+	assert_int_equal(proc_cancelled(), SIGINT);
 	proc_release(&p);
 	free_lines(&l);
 
@@ -470,6 +474,7 @@ test_signal_forwarding(void **state)
 	p.line_ctx = &l;
 	l.raise_on_ready = SIGTERM;
 	assert_int_equal(proc_run(&p), 128 + SIGTERM);
+	assert_int_equal(proc_cancelled(), SIGTERM);
 	proc_release(&p);
 	free_lines(&l);
 

@@ -2,9 +2,11 @@
 """Queue mode through the GitHub API (--queue github:o/r) against
 tests/helpers/fake_github.py with stateful git refs: four concurrent
 workers must run every test exactly once, each chunk claimed by exactly
-one worker (lock and by-refs agree), although the first two create-ref
-POSTs answer 403 (secondary rate limit) and 502. queue-clean deletes every
-ref. Without a token the run fails with one error line.
+one worker (each claim ref points at its job's own commit), although the
+first two create-ref POSTs answer 403 (secondary rate limit) and 502.
+A worker SIGKILLed mid-chunk and re-run as attempt 2 re-runs exactly the
+chunks it had claimed. queue-clean deletes every ref. Without a token the
+run fails with one error line.
 
 usage: check_queue_github.py PERF_SHARD_BINARY FAKE_GITHUB_PY
 """
@@ -83,14 +85,19 @@ def run(exe, tmp, base, log):
          "print(urllib.request.urlopen(sys.argv[1]).read().decode())",
          base + "/repos/o/r/git/matching-refs/perf-shard/77/"],
         check=True, capture_output=True, text=True).stdout
-    refs = [x["ref"] for x in json.loads(listing)]
-    locks = {x.rsplit("/", 1)[1] for x in refs if "/by/" not in x}
-    by = [x.split("/by/")[1].split("/")[1] for x in refs if "/by/" in x]
-    assert locks and sorted(locks) == sorted(by), (locks, by)
-    assert len(by) == len(set(by)), "a chunk with two owners"
+    listed = json.loads(listing)
+    refs = [x["ref"] for x in listed]
+    locks = {x["ref"].rsplit("/", 1)[1]: x["object"]["sha"] for x in listed}
+    assert locks and len(locks) == len(refs), refs
+    # one commit per job: the owners are at most WORKERS distinct shas
+    commits = {json.loads(q["body"])["message"]: None for q in reqs
+               if q["method"] == "POST" and q["path"] == "/repos/o/r/git/commits"}
+    assert len(set(locks.values())) <= WORKERS <= len(commits), (locks, commits)
     # the 403 and the 502 were answered and retried: more POSTs than refs
     assert len(created) >= len(refs) + 2, (len(created), len(refs))
     assert len(locks) > WORKERS, "more chunks than workers"
+    killed_rerun(exe, tmp, env, dur, base)
+    cancelled(exe, tmp, env, base)
     # queue-clean removes them all
     c = subprocess.run([exe, "queue-clean", "--queue", "github:o/r",
                         "--run-key", "77"], cwd=tmp, env=env,
@@ -114,6 +121,79 @@ def run(exe, tmp, base, log):
     assert "token" in m.stderr.lower(), m.stderr
     print("no token:", m.stderr.strip())
     assert not os.path.exists(os.path.join(tmp, "ran"))
+
+
+def killed_rerun(exe, tmp, env, dur, base):
+    """Worker 1 is SIGKILLed while running its first chunk; the others
+    drain the queue; worker 1's attempt 2 re-runs exactly that chunk."""
+    done = os.path.join(tmp, "done2.txt")
+    gate = os.path.join(tmp, "gate")
+    body = ('if [ "$W" = 1 ] && [ "$GITHUB_RUN_ATTEMPT" = 1 ]; then '
+            '{ echo $$; printf "%%s\\n" "$@"; } > %s.tmp; mv %s.tmp %s; '
+            'exec sleep 60; fi; '
+            'for t; do printf "%%s\\t%%s\\n" "$W" "$t" >> %s; done'
+            % (gate, gate, gate, done))
+    def start(w, attempt):
+        return subprocess.Popen(
+            [exe, "run", "--plan", "plan.json", "--index", str(w), "--queue",
+             "github:o/r", "--run-key", "79", "--", "sh", "-c", body, "sh",
+             "{}"], cwd=tmp, env=dict(env, W=str(w), GITHUB_RUN_ATTEMPT=str(attempt)),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)
+    p1 = start(1, 1)
+    for _ in range(400):
+        if os.path.exists(gate):
+            break
+        time.sleep(0.05)
+    assert os.path.exists(gate), "worker 1 never started a chunk"
+    # The job dies whole, as on a cancelled runner: perf-shard and the
+    # test command it started in a process group of its own.
+    lines = open(gate).read().splitlines()
+    os.killpg(p1.pid, 9)
+    os.killpg(int(lines[0]), 9)
+    p1.communicate()
+    held = lines[1:]
+    others = [start(w, 1) for w in range(2, WORKERS + 1)]
+    for p in others:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, (p.returncode, err)
+    ran = [l.split("\t", 1)[1] for l in open(done).read().splitlines()]
+    assert sorted(ran + held) == sorted(dur), "all but the killed chunk ran once"
+    again = start(1, 2)
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    rows = [l.split("\t", 1) for l in open(done).read().splitlines()]
+    rerun = sorted(t for w, t in rows if w == "1")
+    assert rerun == sorted(held), (rerun, held)
+    assert sorted(t for _, t in rows) == sorted(dur), "every test exactly once"
+    print("killed worker: attempt 2 re-ran its %d tests" % len(held))
+
+
+def cancelled(exe, tmp, env, base):
+    """SIGTERM to a worker (a cancelled job) reaches its chunk and stops
+    it claiming: exit 143, exactly one claim ref."""
+    gate = os.path.join(tmp, "gate-c")
+    p = subprocess.Popen(
+        [exe, "run", "--plan", "plan.json", "--index", "1", "--queue",
+         "github:o/r", "--run-key", "83", "--", "sh", "-c",
+         'touch %s; exec sleep 30' % gate, "sh", "{}"], cwd=tmp, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(400):
+        if os.path.exists(gate):
+            break
+        time.sleep(0.05)
+    assert os.path.exists(gate), "no chunk started"
+    p.send_signal(15)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 143, (p.returncode, err)
+    assert "stopped by signal 15" in err, err
+    refs = json.loads(subprocess.run(
+        ["python3", "-c", "import sys,urllib.request;"
+         "print(urllib.request.urlopen(sys.argv[1]).read().decode())",
+         base + "/repos/o/r/git/matching-refs/perf-shard/83/"],
+        check=True, capture_output=True, text=True).stdout)
+    assert len(refs) == 1, refs
+    print("cancelled worker: exit 143 after one claim")
 
 
 if __name__ == "__main__":

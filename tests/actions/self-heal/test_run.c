@@ -17,6 +17,7 @@
 #include "common/xalloc.h"
 
 #include "heal.h"
+#include "common/proc.h"
 #include "tmpdir.h"
 
 static int64_t slept[16];
@@ -397,6 +398,31 @@ test_relay_is_live(void **state)
 	assert_int_equal(scan.lineno, 2);
 	heal_scan_release(&scan);
 }
+/*
+ * A cancelled job: the runner's SIGTERM reaches us, we forward it, the
+ * child traps it and exits 6 after a network error line. That looks
+ * retryable, but the job was told to stop. Last in the list: the
+ * cancellation is process-wide state (proc_cancelled) by design.
+ */
+static void
+test_cancel_stops_retries(void **state)
+{
+	struct heal_run_opts o;
+	struct heal_run_result r;
+	(void)state;
+	heal_run_opts_init(&o);
+	assert_int_equal(proc_cancelled(), 0);
+	assert_int_equal(
+	    run_sh("trap 'exit 6' TERM; "
+	           "echo 'curl: (6) Could not resolve host: example.com'; "
+	           "kill -TERM $PPID; sleep 5 & wait",
+	        3, &o, &r),
+	    6);
+	assert_int_equal(proc_cancelled(), SIGTERM);
+	assert_int_equal(r.attempts, 1);
+	assert_int_equal(nslept, 0);
+	heal_run_opts_release(&o);
+}
 
 int
 main(void)
@@ -405,16 +431,12 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, each_setup, each_teardown)
 		T(test_deterministic_not_retried),
 		T(test_network_retried_succeeds_on_2),
-		T(test_flaky_succeeds_on_3),
-		T(test_sigkill_is_137),
-		T(test_timeout_kills_grandchild),
-		T(test_rate_limit_wait),
-		T(test_no_sleep_after_last),
-		T(test_disk_cleanup_on_enospc),
-		T(test_cache_cleanup),
-		T(test_not_found_and_retry_any),
-		T(test_on_retry),
-		T(test_relay_is_live),
+		T(test_flaky_succeeds_on_3), T(test_sigkill_is_137),
+		T(test_timeout_kills_grandchild), T(test_rate_limit_wait),
+		T(test_no_sleep_after_last), T(test_disk_cleanup_on_enospc),
+		T(test_cache_cleanup), T(test_not_found_and_retry_any),
+		T(test_on_retry), T(test_relay_is_live),
+		T(test_cancel_stops_retries), /* must stay last */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
