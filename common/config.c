@@ -1,5 +1,6 @@
 #include "common/compat.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,80 @@ attach(struct doc *d, struct frame *stack, size_t depth, struct config_node *n,
 	return 0;
 }
 
+/*
+ * libyaml is loaded on first use in dynamic builds, like libcurl
+ * (common/http_curl.c), so the tools that never read YAML (most runs of
+ * most tools) do not map and relocate it at every start. Static builds
+ * (BULWARK_STATIC_YAML, set by BUILD_STATIC) call the linked functions.
+ */
+static struct {
+	int (*parser_initialize)(yaml_parser_t *);
+	void (*parser_set_input_string)(
+	    yaml_parser_t *, const unsigned char *, size_t);
+	int (*parser_parse)(yaml_parser_t *, yaml_event_t *);
+	void (*event_delete)(yaml_event_t *);
+	void (*parser_delete)(yaml_parser_t *);
+} yaml;
+static int yaml_state; /* 0 untried, 1 loaded, -1 failed */
+
+#ifdef BULWARK_STATIC_YAML
+static int
+yaml_load(void)
+{
+	yaml.parser_initialize = yaml_parser_initialize;
+	yaml.parser_set_input_string = yaml_parser_set_input_string;
+	yaml.parser_parse = yaml_parser_parse;
+	yaml.event_delete = yaml_event_delete;
+	yaml.parser_delete = yaml_parser_delete;
+	return 0;
+}
+#else
+/* dlsym returns void *; memcpy keeps -Wpedantic quiet about
+ * object-to-function pointer conversions. */
+static int
+yaml_sym(void *lib, const char *name, void *slot, size_t size)
+{
+	void *p = dlsym(lib, name);
+
+	if (p == NULL)
+		return error_msg("cannot load 'libyaml-0.so.2': symbol '%s' "
+		                 "missing",
+		    name);
+	memcpy(slot, &p, size);
+	return 0;
+}
+
+#define YAML_SYM(field)                                                        \
+	yaml_sym(lib, "yaml_" #field, &yaml.field, sizeof(yaml.field))
+
+static int
+yaml_load(void)
+{
+	void *lib = dlopen("libyaml-0.so.2", RTLD_NOW | RTLD_LOCAL);
+
+	if (lib == NULL)
+		return error_msg("cannot load 'libyaml-0.so.2' (install "
+		                 "libyaml-0-2 to read YAML files): %s",
+		    dlerror());
+	if (YAML_SYM(parser_initialize) < 0 ||
+	    YAML_SYM(parser_set_input_string) < 0 ||
+	    YAML_SYM(parser_parse) < 0 || YAML_SYM(event_delete) < 0 ||
+	    YAML_SYM(parser_delete) < 0)
+		return -1; /* the library stays loaded: harmless */
+	return 0;
+}
+#endif
+
+static int
+yaml_ready(void)
+{
+	if (yaml_state == 0)
+		yaml_state = yaml_load() == 0 ? 1 : -1;
+	else if (yaml_state < 0)
+		return error_msg("libyaml is not available");
+	return yaml_state > 0 ? 0 : -1;
+}
+
 static int
 parse(struct doc *d, const char *data, size_t len)
 {
@@ -175,14 +250,16 @@ parse(struct doc *d, const char *data, size_t len)
 	int ret = -1;
 
 	memset(stack, 0, sizeof(stack));
-	if (!yaml_parser_initialize(&parser))
+	if (yaml_ready() < 0)
+		return -1;
+	if (!yaml.parser_initialize(&parser))
 		return error_msg("cannot initialise the YAML parser");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	yaml.parser_set_input_string(&parser, (const unsigned char *)data, len);
 	while (!done) {
 		struct config_node *n = NULL;
 		char msg[160];
 
-		if (!yaml_parser_parse(&parser, &ev)) {
+		if (!yaml.parser_parse(&parser, &ev)) {
 			(void)snprintf(msg, sizeof(msg), "%s",
 			    parser.problem ? parser.problem : "invalid YAML");
 			where_error(d->name, &parser.problem_mark, msg);
@@ -254,23 +331,23 @@ parse(struct doc *d, const char *data, size_t len)
 			depth--;
 			n = stack[depth].node;
 			add_anchor(d, stack[depth].anchor, n);
-			yaml_event_delete(&stack[depth].start);
+			yaml.event_delete(&stack[depth].start);
 			if (attach(d, stack, depth, n, 1, &ev.start_mark) < 0)
 				goto fail_ev;
 			break;
 		default:
 			break;
 		}
-		yaml_event_delete(&ev);
+		yaml.event_delete(&ev);
 	}
 	ret = 0;
 	goto out;
 fail_ev:
-	yaml_event_delete(&ev);
+	yaml.event_delete(&ev);
 out:
 	for (i = 0; i < depth; i++)
-		yaml_event_delete(&stack[i].start);
-	yaml_parser_delete(&parser);
+		yaml.event_delete(&stack[i].start);
+	yaml.parser_delete(&parser);
 	return ret;
 }
 

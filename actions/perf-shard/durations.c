@@ -15,7 +15,10 @@ seconds_to_us(double d, int64_t *us)
 {
 	if (!(d >= 0) || d > 1e9)
 		return -1;
-	*us = (int64_t)llround(d * 1e6);
+	/* llround without libm (see common/opt.c): d * 1e6 >= 0 here. */
+	*us = (int64_t)(d * 1e6);
+	if (d * 1e6 - (double)*us >= 0.5)
+		(*us)++;
 	return 0;
 }
 

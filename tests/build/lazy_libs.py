@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The tools map neither libcrypto nor libcurl at startup (common/crypto.h,
-common/http_curl.c), and a libcrypto that cannot be loaded when a command
+"""The tools map neither libcrypto, libcurl nor libyaml at startup
+(common/crypto.h, common/http_curl.c, common/config.c), and a libcrypto that cannot be loaded when a command
 needs it gives one error line and exit 125, not a crash.
 
 usage: lazy_libs.py BINDIR
@@ -25,7 +25,7 @@ def main():
     failures = []
     for t in TOOLS:
         libs = needed(os.path.join(bindir, t))
-        for bad in ("libcrypto", "libssl", "libcurl"):
+        for bad in ("libcrypto", "libssl", "libcurl", "libyaml"):
             if any(lib.startswith(bad) for lib in libs):
                 failures.append(f"{t}: DT_NEEDED has {bad} ({', '.join(libs)})")
     with tempfile.TemporaryDirectory() as tmp:

@@ -165,6 +165,15 @@ test_duration_and_size_parsers(void **st)
 	assert_int_equal(ms, 2000);
 	assert_int_equal(opt_parse_duration("1h", &ms), 0);
 	assert_int_equal(ms, 3600000);
+	/* rounding half up, as llround, at the sub-millisecond edges */
+	assert_int_equal(opt_parse_duration("0.4999ms", &ms), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(opt_parse_duration("0.5ms", &ms), 0);
+	assert_int_equal(ms, 1);
+	assert_int_equal(opt_parse_duration("1.0015s", &ms), 0);
+	assert_int_equal(ms, 1002);
+	assert_int_equal(opt_parse_duration("2.5ms", &ms), 0);
+	assert_int_equal(ms, 3);
 	assert_int_equal(opt_parse_duration("-1s", &ms), -1);
 	assert_int_equal(opt_parse_duration("5x", &ms), -1);
 	assert_int_equal(opt_parse_size("10M", &b), 0);
