@@ -8,7 +8,8 @@
  * A small portable SHA-256 (FIPS 180-4) for the few hashes one append or
  * proof needs: it spares those commands loading libcrypto, which costs
  * more than the fdatasync of an append. Bulk hashing (verify) uses
- * OpenSSL's SHA-NI code instead.
+ * sha256_many.h (AVX-512, SHA-NI), or OpenSSL on CPUs without them; this
+ * is also the last fallback of sha256_x2.
  */
 struct sha256 {
 	uint32_t h[8];

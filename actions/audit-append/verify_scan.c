@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "log_tail.h"
+#include "sha256_many.h"
 #include "verify_scan.h"
 
 #define CHUNK_ENTRIES ((uint64_t)1 << 14)
@@ -106,66 +107,142 @@ unmap(struct map *m)
 	m->p = NULL;
 }
 
-static bool
-sha256(const uint8_t *p, size_t len, merkle_hash out)
+/* log_be64, inlined in the per-entry loop. */
+static inline uint64_t
+be64(const uint8_t *p)
 {
-	SHA256_CTX x;
+	uint64_t v = 0;
+	unsigned i;
 
-	return SHA256_Init(&x) == 1 && SHA256_Update(&x, p, len) == 1 &&
-	       SHA256_Final(out, &x) == 1;
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
-/* Checks the hashes entry i adds (its leaf and the nodes it completes),
- * stored from hash index hpos; `lb` is 0x00 followed by the entry. */
-static bool
-check_hashes(const struct scan *s, const uint8_t *lb, size_t lblen, uint64_t i,
-    uint64_t hpos, struct scan_fail *f)
-{
-	uint8_t nb[1 + 2 * MERKLE_HASH_LEN];
+/* A hash to check: message, where its stored value is, and what a report
+ * of a mismatch needs. */
+struct job {
 	const uint8_t *stored;
+	uint64_t i, at, pos;
 	unsigned k;
-	uint64_t q;
+};
 
-	for (k = 0; k == 0 || ((i >> (k - 1)) & 1) != 0; k++) {
-		f->pos = (hpos + k) * MERKLE_HASH_LEN;
-		f->k = k;
-		if (f->pos + MERKLE_HASH_LEN > s->hash.len) {
-			f->kind = SCAN_HASHES_SHORT;
+/* Hashes are independent (each node is checked against its two stored
+ * children), so a worker queues them and hashes many at once. An entry
+ * adds at most 64 (its leaf and one node per trailing 1 bit). */
+#define QUEUE_FLUSH 64
+#define QUEUE_CAP (QUEUE_FLUSH + 64)
+
+struct queue {
+	struct sha256_parts m[QUEUE_CAP];
+	struct job job[QUEUE_CAP];
+	uint8_t out[QUEUE_CAP][MERKLE_HASH_LEN];
+	size_t n;
+	bool many; /* sha256_many is faster than OpenSSL here */
+};
+
+static const uint8_t leaf_prefix = 0x00, node_prefix = 0x01;
+
+static bool
+openssl_sha256(const struct sha256_parts *m, uint8_t out[MERKLE_HASH_LEN])
+{
+	SHA256_CTX x;
+	unsigned i;
+
+	if (SHA256_Init(&x) != 1)
+		return false;
+	for (i = 0; i < 3; i++)
+		if (m->n[i] > 0 && SHA256_Update(&x, m->p[i], m->n[i]) != 1)
 			return false;
-		}
-		if (k == 0) {
-			if (!sha256(lb, lblen, f->computed))
-				goto fail;
-		} else {
-			/* Both children were checked before this node. */
-			q = i >> k;
-			nb[0] = 0x01;
-			memcpy(nb + 1,
-			    s->hash.p + merkle_stored_index(k - 1, 2 * q) *
-			                    MERKLE_HASH_LEN,
-			    MERKLE_HASH_LEN);
-			memcpy(nb + 1 + MERKLE_HASH_LEN,
-			    s->hash.p + f->pos - MERKLE_HASH_LEN,
-			    MERKLE_HASH_LEN);
-			if (!sha256(nb, sizeof(nb), f->computed))
-				goto fail;
-		}
-		stored = s->hash.p + f->pos;
-		if (memcmp(stored, f->computed, MERKLE_HASH_LEN) != 0) {
-			memcpy(f->stored, stored, MERKLE_HASH_LEN);
-			f->kind = SCAN_HASH;
-			return false;
-		}
+	return SHA256_Final(out, &x) == 1;
+}
+
+/* Hashes the queued jobs and compares them in queue order; false with f
+ * describing the first mismatch. Empties the queue. */
+static bool
+flush(struct queue *q, struct scan_fail *f)
+{
+	const struct job *j;
+	size_t n = q->n, t;
+
+	q->n = 0;
+	if (q->many)
+		sha256_many(q->m, n, q->out);
+	else
+		for (t = 0; t < n; t++)
+			if (!openssl_sha256(&q->m[t], q->out[t])) {
+				f->kind = SCAN_ERROR;
+				return false;
+			}
+	for (t = 0; t < n; t++) {
+		j = &q->job[t];
+		if (memcmp(j->stored, q->out[t], MERKLE_HASH_LEN) == 0)
+			continue;
+		f->kind = SCAN_HASH;
+		f->i = j->i;
+		f->at = j->at;
+		f->pos = j->pos;
+		f->k = j->k;
+		memcpy(f->stored, j->stored, MERKLE_HASH_LEN);
+		memcpy(f->computed, q->out[t], MERKLE_HASH_LEN);
+		return false;
 	}
 	return true;
-fail:
-	f->kind = SCAN_ERROR;
-	return false;
+}
+
+/* Queues the hashes entry i (`len` bytes at p) adds, its leaf and the
+ * nodes it completes, stored from hash index hpos; false with f filled if
+ * 'hashes' ends first. */
+static bool
+queue_entry(const struct scan *s, struct queue *q, const uint8_t *p, size_t len,
+    uint64_t i, uint64_t at, uint64_t hpos, struct scan_fail *f)
+{
+	struct sha256_parts *m;
+	struct job *j;
+	uint64_t pos;
+	unsigned k;
+
+	for (k = 0; k == 0 || ((i >> (k - 1)) & 1) != 0; k++) {
+		pos = (hpos + k) * MERKLE_HASH_LEN;
+		if (pos + MERKLE_HASH_LEN > s->hash.len) {
+			f->kind = SCAN_HASHES_SHORT;
+			f->pos = pos;
+			f->k = k;
+			return false;
+		}
+		m = &q->m[q->n];
+		j = &q->job[q->n++];
+		j->stored = s->hash.p + pos;
+		j->i = i;
+		j->at = at;
+		j->pos = pos;
+		j->k = k;
+		if (k == 0) {
+			m->p[0] = &leaf_prefix;
+			m->p[1] = p;
+			m->n[1] = len;
+			m->n[2] = 0;
+		} else {
+			/* 0x01 || left || right. Storage is post-order: the
+			 * right child is stored just before this node and its
+			 * subtree (2^k - 1 hashes) just after the left child,
+			 * so this is merkle_stored_index(k - 1, 2 * (i >> k)).
+			 */
+			m->p[0] = &node_prefix;
+			m->p[1] = s->hash.p + (hpos + k - ((uint64_t)1 << k)) *
+			                          MERKLE_HASH_LEN;
+			m->n[1] = MERKLE_HASH_LEN;
+			m->p[2] = s->hash.p + pos - MERKLE_HASH_LEN;
+			m->n[2] = MERKLE_HASH_LEN;
+		}
+		m->n[0] = 1;
+	}
+	return true;
 }
 
 /* Checks entries [j, e); false with f filled at the first problem. */
 static bool
-scan_chunk(const struct scan *s, uint8_t *lb, uint64_t j, uint64_t e,
+scan_chunk(const struct scan *s, struct queue *q, uint64_t j, uint64_t e,
     struct scan_fail *f)
 {
 	const uint8_t *p, *nl;
@@ -173,6 +250,7 @@ scan_chunk(const struct scan *s, uint8_t *lb, uint64_t j, uint64_t e,
 	size_t len, lim;
 	unsigned b;
 
+	q->n = 0;
 	/* Entry j starts where offsets says j-1 ends: if that is wrong, an
 	 * earlier chunk fails and its report wins. */
 	if (j > 0 && j * 8 > s->off.len) {
@@ -193,32 +271,37 @@ scan_chunk(const struct scan *s, uint8_t *lb, uint64_t j, uint64_t e,
 		if (nl == NULL || nl == p) {
 			f->kind = SCAN_FRAME;
 			f->empty = nl != NULL;
-			return false;
+			goto fail;
 		}
 		len = (size_t)(nl - p);
 		f->pos = i * 8;
 		if (f->pos + 8 > s->off.len) {
 			f->kind = SCAN_OFFSETS_SHORT;
-			return false;
+			goto fail;
 		}
-		f->end = log_be64(s->off.p + f->pos);
+		f->end = be64(s->off.p + f->pos);
 		f->actual = at + len + 1;
 		if (f->end != f->actual) {
 			f->kind = SCAN_OFFSET;
-			return false;
+			goto fail;
 		}
-		memcpy(lb + 1, p, len);
 		/* The hash covers the entry, not its commit framing. */
-		if (!check_hashes(s, lb,
-		        log_line_entry_len((const char *)p, len) + 1, i, hpos,
+		if (!queue_entry(s, q, p,
+		        log_line_entry_len((const char *)p, len), i, at, hpos,
 		        f))
+			goto fail;
+		if (q->n >= QUEUE_FLUSH && !flush(q, f))
 			return false;
 		/* Entry i stores its leaf plus one node per trailing 1 bit. */
 		for (b = 0, hpos++; ((i >> b) & 1) != 0; b++)
 			hpos++;
 		at += (uint64_t)(nl - p) + 1;
 	}
-	return true;
+	return flush(q, f);
+fail:
+	/* A queued hash of an earlier entry that is wrong comes first. */
+	(void)flush(q, f);
+	return false;
 }
 
 static void
@@ -238,17 +321,17 @@ worker_run(void *arg)
 {
 	struct worker *w = arg;
 	struct scan *s = w->s;
-	uint8_t *lb = xmalloc(LOG_ENTRY_MAX + 1);
+	struct queue *q = xcalloc(1, sizeof(*q));
 	uint64_t n, e;
 
 	w->fail.kind = SCAN_OK;
-	lb[0] = 0x00;
+	q->many = sha256_many_fast();
 	for (;;) {
 		n = atomic_fetch_add(&s->next, 1);
 		if (n >= s->nchunks || n > atomic_load(&s->stop))
 			break;
 		e = (n + 1) * CHUNK_ENTRIES;
-		if (scan_chunk(s, lb, n * CHUNK_ENTRIES,
+		if (scan_chunk(s, q, n * CHUNK_ENTRIES,
 		        e < s->size ? e : s->size, &w->fail)) {
 			continue;
 		}
@@ -256,7 +339,7 @@ worker_run(void *arg)
 		lower_stop(s, n);
 		break;
 	}
-	free(lb);
+	free(q);
 	return NULL;
 }
 
