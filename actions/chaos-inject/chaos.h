@@ -130,7 +130,7 @@ int chaos_mutate_file(struct chaos_journal *j, const char *state_dir,
 /* Moves dir aside (journaled) and leaves an empty dir in its place. */
 int chaos_move_aside(struct chaos_journal *j, const char *dir, uint64_t seed);
 
-/* ---- proxy.c: TCP fault proxy with Toxiproxy's toxics ---- */
+/* ---- proxy*.c: TCP fault proxy with Toxiproxy's toxics ---- */
 #define CHAOS_MAX_TOXICS 8
 enum chaos_toxic_type {
 	CHAOS_TOX_LATENCY,
