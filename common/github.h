@@ -1,7 +1,7 @@
 #ifndef BULWARK_GITHUB_H
 #define BULWARK_GITHUB_H
 
-#include <cjson/cJSON.h>
+#include "common/json.h"
 
 #include "common/buf.h"
 #include "common/compat.h"

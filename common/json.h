@@ -5,6 +5,20 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
+/*
+ * The one way into cJSON: include this, never <cjson/cJSON.h>. As with
+ * libcrypto (common/crypto.h), dynamic builds resolve every function in
+ * common/cjson_syms.h from a dlopen()ed libcjson.so.1 on first use
+ * (common/json_lazy.c), so a tool that prints its help or appends one
+ * audit entry does not map the library at exec.
+ */
+#if !defined(BULWARK_STATIC_CJSON) && !defined(BULWARK_CJSON_NO_REDIRECT)
+#define BW_LAZY(name) __typeof__(name) *bw_cjson_get_##name(void);
+#include "common/cjson_syms.h"
+#undef BW_LAZY
+#include "common/cjson_redirect.h"
+#endif
+
 #include "common/buf.h"
 #include "common/compat.h"
 

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
+#include "common/json.h"
 
 #include "common/buf.h"
 #include "common/strlist.h"

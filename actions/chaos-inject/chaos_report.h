@@ -1,7 +1,7 @@
 #ifndef CHAOS_REPORT_H
 #define CHAOS_REPORT_H
 
-#include <cjson/cJSON.h>
+#include "common/json.h"
 #include <stdint.h>
 #include <sys/types.h>
 

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include "common/json.h"
 
 #include "chaos.h"
 #include "common/exitcode.h"

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
+#include "common/json.h"
 
 #include "common/buf.h"
 #include "common/compat.h"

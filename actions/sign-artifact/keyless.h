@@ -1,7 +1,7 @@
 #ifndef SIGN_KEYLESS_H
 #define SIGN_KEYLESS_H
 
-#include <cjson/cJSON.h>
+#include "common/json.h"
 
 #include "bundle.h"
 #include "common/buf.h"

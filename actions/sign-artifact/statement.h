@@ -1,7 +1,7 @@
 #ifndef SIGN_STATEMENT_H
 #define SIGN_STATEMENT_H
 
-#include <cjson/cJSON.h>
+#include "common/json.h"
 
 #include "common/buf.h"
 #include "common/compat.h"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The tools map neither libcrypto, libcurl nor libyaml at startup
-(common/crypto.h, common/http_curl.c, common/config.c), and a libcrypto that cannot be loaded when a command
-needs it gives one error line and exit 125, not a crash.
+"""The tools map none of libcrypto, libcurl, libyaml and libcjson at
+startup (common/crypto.h, http_curl.c, config.c, json.h), and a libcrypto
+that cannot be loaded when a command needs it gives one error line and
+exit 125, not a crash.
 
 usage: lazy_libs.py BINDIR
 """
@@ -25,7 +26,7 @@ def main():
     failures = []
     for t in TOOLS:
         libs = needed(os.path.join(bindir, t))
-        for bad in ("libcrypto", "libssl", "libcurl", "libyaml"):
+        for bad in ("libcrypto", "libssl", "libcurl", "libyaml", "libcjson"):
             if any(lib.startswith(bad) for lib in libs):
                 failures.append(f"{t}: DT_NEEDED has {bad} ({', '.join(libs)})")
     with tempfile.TemporaryDirectory() as tmp:
