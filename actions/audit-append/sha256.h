@@ -18,6 +18,9 @@ struct sha256 {
 	size_t nbuf;
 };
 
+/* The FIPS 180-4 round constants, 64-byte aligned for SIMD loads. */
+extern const uint32_t sha256_k[64];
+
 void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t len);
 void sha256_final(struct sha256 *c, uint8_t out[32]);
