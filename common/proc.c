@@ -316,6 +316,9 @@ read_stream(struct proc *p, struct stream *st)
 }
 
 static int proc_cancel_sig;
+/* proc_run's signal mask from before its spawn, restored by proc_wait. */
+static bool proc_restore_pending;
+static sigset_t proc_restore_mask;
 
 int
 proc_cancelled(void)
@@ -381,6 +384,10 @@ proc_wait(struct proc *p)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < ARRAY_SIZE(proc_fwd_signals); i++)
 		(void)sigaction(proc_fwd_signals[i], &sa, &old[i]);
+	if (proc_restore_pending) { /* see proc_run */
+		proc_restore_pending = false;
+		(void)pthread_sigmask(SIG_SETMASK, &proc_restore_mask, NULL);
+	}
 	if (p->timeout_ms > 0)
 		deadline = now_ms() + p->timeout_ms;
 
@@ -486,12 +493,32 @@ out:
 	return ret;
 }
 
+/*
+ * A SIGTERM between the spawn and proc_wait's handlers would kill us with
+ * the default action and leave the child, in its own process group,
+ * running. proc_run blocks the forwarded signals across that window;
+ * proc_wait unblocks them once its handlers are in, so a pending one is
+ * forwarded then.
+ */
 int
 proc_run(struct proc *p)
 {
-	if (proc_start(p) < 0)
-		return -1;
-	return proc_wait(p);
+	sigset_t fwd, old;
+	int rc;
+
+	sigemptyset(&fwd);
+	(void)sigaddset(&fwd, SIGINT);
+	(void)sigaddset(&fwd, SIGTERM);
+	(void)sigaddset(&fwd, SIGHUP);
+	(void)pthread_sigmask(SIG_BLOCK, &fwd, &old);
+	proc_restore_mask = old;
+	proc_restore_pending = true;
+	rc = proc_start(p) < 0 ? -1 : proc_wait(p);
+	if (proc_restore_pending) {
+		proc_restore_pending = false;
+		(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	return rc;
 }
 
 int
