@@ -197,7 +197,8 @@ out:
 	return ret;
 }
 
-/* One attempt: 0 pushed, 2 push rejected (retry), 1 check failed, -1. */
+/* One attempt: 0 pushed, 2 push rejected (retry), 3 fetch failed (retry),
+ * 1 check failed, -1. */
 static int
 attempt(struct sync_opts *o, struct log_store *local, const char *id,
     const char *tmp)
@@ -224,8 +225,9 @@ attempt(struct sync_opts *o, struct log_store *local, const char *id,
 	else if (rc == 2)
 		rc = git(NULL, init, NULL) || git(tmp, orphan, NULL);
 	if (rc != 0) {
-		error_msg(
-		    "cannot fetch branch '%s' of '%s'", o->branch, o->remote);
+		/* A clone can fail while other runners push to the branch:
+		 * retried by log_sync like a rejected push. */
+		ret = 3;
 		goto out;
 	}
 	if (log_store_open(&s, tmp, LOG_CREATE | LOG_WRITE) < 0)
@@ -319,7 +321,7 @@ log_sync(struct sync_opts *o)
 	struct log_store local = LOG_STORE_INIT;
 	char id[33], *tmp = NULL, *seen = NULL, *shared_ck = NULL;
 	struct buf b = BUF_INIT(NOTE_MAX_SIZE);
-	long n;
+	long n, fetch_fails = 0;
 	int rc = -1;
 
 	/* The local log stays locked: its entries cannot change mid-sync. */
@@ -330,15 +332,23 @@ log_sync(struct sync_opts *o)
 	for (n = 0; n <= o->retries; n++) {
 		o->attempts = (uint64_t)n + 1;
 		rc = attempt(o, &local, id, tmp);
-		if (rc != 2)
+		if (rc == 2)
+			info_msg("push to '%s' rejected (another runner "
+			         "appended); retrying from a fresh clone",
+			    o->branch);
+		else if (rc == 3 && n < o->retries && ++fetch_fails <= 3)
+			debug_msg("cannot fetch branch '%s' of '%s'; retrying",
+			    o->branch, o->remote);
+		else
 			break;
-		info_msg("push to '%s' rejected (another runner appended); "
-		         "retrying from a fresh clone",
-		    o->branch);
 		backoff(n);
 	}
 	if (rc == 2) {
 		error_msg("gave up after %ld rejected pushes", o->retries + 1);
+		rc = -1;
+	} else if (rc == 3) {
+		error_msg(
+		    "cannot fetch branch '%s' of '%s'", o->branch, o->remote);
 		rc = -1;
 	}
 	if (rc != 0)
