@@ -32,9 +32,6 @@
 #include <openssl/x509v3.h>
 
 #if !defined(BULWARK_STATIC_CRYPTO) && !defined(BULWARK_CRYPTO_NO_REDIRECT)
-/* Resolves NAME in libcrypto, or exits 125 with one error line. */
-void *crypto_lazy_sym(const char *name);
-
 /* SHA256_* are deprecated in 3.0 but used on purpose (verify_scan.c). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"

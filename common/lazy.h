@@ -1,0 +1,37 @@
+#ifndef BULWARK_LAZY_H
+#define BULWARK_LAZY_H
+/*
+ * Shared libraries loaded on first use (common/crypto.h, common/json.h):
+ * a getter per function, made by LAZY_GETTER from an X-macro list, returns
+ * a pointer resolved once from the dlopen()ed library.
+ *
+ * lazy_sym dies with one line and exit 125 when the library or symbol is
+ * missing: a caller holding a function pointer cannot fail, and a missing
+ * system library is a broken install, like running out of memory.
+ */
+#include <string.h>
+
+struct lazy_lib {
+	const char *soname;  /* "libcrypto.so.3" */
+	const char *package; /* what to install, for the error line */
+	void *handle;        /* owned; set once, never closed */
+};
+
+void *lazy_sym(struct lazy_lib *lib, const char *name);
+
+/* A racing first call resolves twice and stores the same value: fine. */
+#define LAZY_GETTER(lib, prefix, name)                                         \
+	__typeof__(name) *prefix##name(void);                                  \
+	__typeof__(name) *prefix##name(void)                                   \
+	{                                                                      \
+		static __typeof__(name) *fn;                                   \
+		__typeof__(name) *f = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);  \
+		if (f == NULL) {                                               \
+			void *p = lazy_sym(&(lib), #name);                     \
+			memcpy(&f, &p, sizeof(f));                             \
+			__atomic_store_n(&fn, f, __ATOMIC_RELEASE);            \
+		}                                                              \
+		return f;                                                      \
+	}
+
+#endif
