@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,27 @@ chaos_run_capture(
 	close(p[0]);
 	waitpid(pid, &status, 0);
 	return status;
+}
+
+/* Runs `sh -c` on the formatted command (at most 4 KiB), stdout into out
+ * as chaos_run_capture does; returns the exit code, 128+N for signal N.
+ * Each test file wraps it as sh(...) with its own buffer. */
+static inline int __attribute__((format(printf, 3, 4)))
+chaos_sh(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[4096], *argv[4];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	argv[0] = (char *)"/bin/sh";
+	argv[1] = (char *)"-c";
+	argv[2] = cmd;
+	argv[3] = NULL;
+	st = chaos_run_capture(argv, NULL, out, cap);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static inline size_t

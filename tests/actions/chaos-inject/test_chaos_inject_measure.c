@@ -47,23 +47,7 @@ static const char client_py[] =
     "    rtt.append((time.monotonic() - t) * 1000)\n"
     "print('min=%%.3f max=%%.3f' %% (min(rtt), max(rtt)))\n";
 
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[4096], *argv[4];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	argv[0] = (char *)"/bin/sh";
-	argv[1] = (char *)"-c";
-	argv[2] = cmd;
-	argv[3] = NULL;
-	st = chaos_run_capture(argv, NULL, out, OUT_CAP);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+#define sh(...) chaos_sh(out, OUT_CAP, __VA_ARGS__)
 
 /* Parses "min=A max=B" from out. */
 static void

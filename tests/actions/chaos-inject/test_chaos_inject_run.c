@@ -22,23 +22,7 @@ static char dir[128], state[192], art[192], marker[256];
 static char sum_before[65];
 static char *out;
 
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[2048], *argv[4];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	argv[0] = (char *)"/bin/sh";
-	argv[1] = (char *)"-c";
-	argv[2] = cmd;
-	argv[3] = NULL;
-	st = chaos_run_capture(argv, NULL, out, OUT_CAP);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+#define sh(...) chaos_sh(out, OUT_CAP, __VA_ARGS__)
 
 static void
 sha_of(const char *path, char hex[65])
