@@ -17,8 +17,9 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# A test without its own TIMEOUT gets 300 s: a hang fails that test, not CI.
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)
 
 demo: build
 	BULWARK_BIN=$(CURDIR)/$(BUILD)/bin scripts/demo.sh
