@@ -215,6 +215,9 @@ class State:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # server_close() joins every handler thread: an idle keep-alive
+    # connection a client never closes must not hold the shutdown forever.
+    timeout = 30
 
     def version_string(self):
         return "fake-github"

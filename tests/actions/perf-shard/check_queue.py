@@ -62,11 +62,21 @@ def main():
     def start(w, attempt, kill):
         env = dict(os.environ, W=str(w), A=str(attempt), KILL="1" if kill else "0",
                    GITHUB_RUN_ATTEMPT=str(attempt))
-        return subprocess.Popen([exe, "run", "--plan", "../plan.json", "--index",
-                                 str(w), "--queue", remote, "--run-key", "run7",
-                                 "--", "sh", "-c", body, "sh", "{}"],
-                                cwd=work, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        # Output to files, not pipes: waiting on one worker while another
+        # blocks on a full pipe would deadlock the test.
+        out = tempfile.TemporaryFile(mode="w+", dir=tmp)
+        p = subprocess.Popen([exe, "run", "--plan", "../plan.json", "--index",
+                              str(w), "--queue", remote, "--run-key", "run7",
+                              "--", "sh", "-c", body, "sh", "{}"],
+                             cwd=work, env=env, stdout=subprocess.DEVNULL,
+                             stderr=out, text=True)
+        p.errfile = out
+        return p
+
+    def wait(p):
+        rc = p.wait(timeout=240)
+        p.errfile.seek(0)
+        return rc, p.errfile.read()
 
     # Worker 3 must own a chunk before the others can drain the queue, so
     # it starts first and the rest join once its first chunk is running.
@@ -77,8 +87,7 @@ def main():
         time.sleep(0.01)
     procs = [first3 if w == 3 else start(w, 1, True)
              for w in range(1, WORKERS + 1)]
-    rcs = [p.wait() for p in procs]
-    errs = [p.stderr.read() for p in procs]
+    rcs, errs = zip(*[wait(p) for p in procs])
     bad = []
     if rcs[2] != -9:
         bad.append("worker 3 was not killed: rc %s" % rcs[2])
@@ -97,9 +106,7 @@ def main():
     if not missing:
         bad.append("the killed chunk's tests completed anyway")
     # Re-run the killed job: attempt 2 re-runs exactly its claimed chunks.
-    p = start(3, 2, False)
-    rc = p.wait()
-    err = p.stderr.read()
+    rc, err = wait(start(3, 2, False))
     if rc != 0:
         bad.append("re-run exit %d: %s" % (rc, err))
     rerun = sorted(int(l.split("chunk ")[1].split(" ")[0]) for l in err.splitlines()

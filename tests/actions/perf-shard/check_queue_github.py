@@ -44,7 +44,11 @@ def main():
         run(exe, tmp, base, log)
     finally:
         srv.terminate()
-        srv.wait()
+        try:
+            srv.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            srv.wait()
     print("ok")
 
 
