@@ -19,7 +19,7 @@ build: deps $(BUILD)/CMakeCache.txt
 
 # A test without its own TIMEOUT gets 300 s: a hang fails that test, not CI.
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure --timeout 300 -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure --timeout 300 $(CTEST_EXTRA) -j $(JOBS)
 
 demo: build
 	BULWARK_BIN=$(CURDIR)/$(BUILD)/bin scripts/demo.sh
