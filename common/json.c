@@ -203,8 +203,8 @@ utf8_next(const unsigned char **pp)
 }
 
 /* Order by UTF-16 code units (RFC 8785 §3.2.3). */
-static int
-utf16_cmp(const char *a, const char *b)
+int
+json_key_cmp(const char *a, const char *b)
 {
 	const unsigned char *pa = (const unsigned char *)a;
 	const unsigned char *pb = (const unsigned char *)b;
@@ -224,51 +224,62 @@ utf16_cmp(const char *a, const char *b)
 	return (*pa != 0) - (*pb != 0);
 }
 
-static int
-canon_string(const char *s, struct buf *out)
+/* Copies runs of plain ASCII at once: entries are mostly that. */
+int
+json_canon_string(const char *s, struct buf *out)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t elen;
 
 	if (buf_addch(out, '"') < 0)
 		return -1;
-	while (*p) {
-		const unsigned char *start = p;
-		long cp = utf8_next(&p);
-		int rc;
-
-		if (cp < 0)
-			return error_msg("string is not valid UTF-8");
-		switch (cp) {
+	while (*p != 0) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0x80) {
+			if (utf8_next(&p) < 0)
+				return error_msg("string is not valid UTF-8");
+			continue;
+		}
+		if (buf_add(out, run, (size_t)(p - run)) < 0)
+			return -1;
+		elen = 2;
+		switch (*p) {
 		case '"':
-			rc = buf_adds(out, "\\\"");
-			break;
 		case '\\':
-			rc = buf_adds(out, "\\\\");
+			esc[1] = (char)*p;
 			break;
 		case '\b':
-			rc = buf_adds(out, "\\b");
+			esc[1] = 'b';
 			break;
 		case '\f':
-			rc = buf_adds(out, "\\f");
+			esc[1] = 'f';
 			break;
 		case '\n':
-			rc = buf_adds(out, "\\n");
+			esc[1] = 'n';
 			break;
 		case '\r':
-			rc = buf_adds(out, "\\r");
+			esc[1] = 'r';
 			break;
 		case '\t':
-			rc = buf_adds(out, "\\t");
+			esc[1] = 't';
 			break;
 		default:
-			if (cp < 0x20)
-				rc = buf_addf(out, "\\u%04lx", cp);
-			else
-				rc = buf_add(out, start, (size_t)(p - start));
+			esc[1] = 'u';
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			elen = 6;
 		}
-		if (rc < 0)
+		if (buf_add(out, esc, elen) < 0)
 			return -1;
+		run = ++p;
 	}
+	if (buf_add(out, run, (size_t)(p - run)) < 0)
+		return -1;
 	return buf_addch(out, '"');
 }
 
@@ -278,7 +289,7 @@ cmp_members(const void *a, const void *b)
 	const cJSON *x = *(const cJSON *const *)a;
 	const cJSON *y = *(const cJSON *const *)b;
 
-	return utf16_cmp(x->string, y->string);
+	return json_key_cmp(x->string, y->string);
 }
 
 static int canon_value(const cJSON *v, struct buf *out, int depth);
@@ -304,7 +315,7 @@ canon_object(const cJSON *v, struct buf *out, int depth)
 			goto out;
 		}
 		if ((i > 0 && buf_addch(out, ',') < 0) ||
-		    canon_string(m[i]->string, out) < 0 ||
+		    json_canon_string(m[i]->string, out) < 0 ||
 		    buf_addch(out, ':') < 0 ||
 		    canon_value(m[i], out, depth + 1) < 0)
 			goto out;
@@ -339,7 +350,8 @@ canon_value(const cJSON *v, struct buf *out, int depth)
 			    d);
 		return buf_addf(out, "%lld", (long long)d + 0LL);
 	case cJSON_String:
-		return canon_string(v->valuestring ? v->valuestring : "", out);
+		return json_canon_string(
+		    v->valuestring ? v->valuestring : "", out);
 	case cJSON_Array:
 		if (buf_addch(out, '[') < 0)
 			return -1;

@@ -59,4 +59,12 @@ char *json_print(const cJSON *v);
  */
 int json_canonical(const cJSON *v, struct buf *out);
 
+/* The same string form on its own: appends s quoted with the minimal JCS
+ * escapes; -1 with a message if s is not UTF-8. No cJSON involved, so a
+ * caller that writes JSON directly never loads libcjson. */
+int json_canon_string(const char *s, struct buf *out);
+
+/* JCS member order: by UTF-16 code units (byte order if malformed). */
+int json_key_cmp(const char *a, const char *b);
+
 #endif
