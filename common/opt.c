@@ -292,7 +292,13 @@ opt_parse(
 			lo[nl].val = LONG_BASE + (int)i;
 			nl++;
 			if (o->type == OPT_T_BOOL) {
-				char *neg = xasprintf("no-%s", o->long_name);
+				/* not xasprintf: a plain append need not
+				 * fault in printf's code */
+				size_t len = strlen(o->long_name);
+				char *neg = xmalloc(len + 4);
+
+				memcpy(neg, "no-", 3);
+				memcpy(neg + 3, o->long_name, len + 1);
 				lo[nl].name = neg;
 				lo[nl].val = LONG_BASE + (int)(n + i);
 				nl++;
