@@ -1,8 +1,10 @@
 #include "common/compat.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "cmd.h"
@@ -121,37 +123,101 @@ out:
 	return ret;
 }
 
+/* stdout with one write(2), without stdio: no buffer to allocate, no
+ * fstat, no flush at exit on the path of every single append. */
+static int
+write_stdout(const struct buf *b)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < b->len) {
+		n = write(1, b->data + off, b->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return error_errno("cannot write to stdout");
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Decimal digits of v; printf is kept off the path of a single append. */
+static void
+u64_dec(uint64_t v, char out[32])
+{
+	char tmp[32];
+	size_t n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = 0;
+}
+
 static int
 print_result(struct aa_opts *o, struct log_store *l, uint64_t first, size_t n,
     const merkle_hash leaf)
 {
+	struct buf out = BUF_INIT(0);
 	merkle_hash root;
-	char lh[65], rh[65], num[32], sz[32];
+	char lh[65], rh[65], num[32], sz[32], fst[32], cnt[32];
+	int ret = -1;
 
 	if (log_store_root(l, l->size, root) < 0)
-		return -1;
+		goto out;
 	hash_hex(leaf, 32, lh);
 	hash_hex(root, 32, rh);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)(first + n - 1));
-	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)l->size);
-	if (o->json)
-		printf("{\"index\":%s,\"first\":%llu,\"count\":%zu,"
-		       "\"leaf_hash\":\"%s\",\"root\":\"%s\",\"size\":%s}\n",
-		    num, (unsigned long long)first, n, lh, rh, sz);
-	else if (n == 1)
-		printf(
-		    "index %s\nleaf %s\nroot %s\nsize %s\n", num, lh, rh, sz);
-	else
-		printf("appended %zu entries: index %llu..%s\nleaf %s\n"
-		       "root %s\nsize %s\n",
-		    n, (unsigned long long)first, num, lh, rh, sz);
-	if (fflush(stdout) != 0)
-		return error_msg("cannot write to stdout");
+	u64_dec(first + n - 1, num);
+	u64_dec(l->size, sz);
+	u64_dec(first, fst);
+	u64_dec(n, cnt);
+	if (o->json) {
+		buf_adds(&out, "{\"index\":");
+		buf_adds(&out, num);
+		buf_adds(&out, ",\"first\":");
+		buf_adds(&out, fst);
+		buf_adds(&out, ",\"count\":");
+		buf_adds(&out, cnt);
+		buf_adds(&out, ",\"leaf_hash\":\"");
+		buf_adds(&out, lh);
+		buf_adds(&out, "\",\"root\":\"");
+		buf_adds(&out, rh);
+		buf_adds(&out, "\",\"size\":");
+		buf_adds(&out, sz);
+		buf_adds(&out, "}\n");
+	} else {
+		if (n == 1) {
+			buf_adds(&out, "index ");
+			buf_adds(&out, num);
+		} else {
+			buf_adds(&out, "appended ");
+			buf_adds(&out, cnt);
+			buf_adds(&out, " entries: index ");
+			buf_adds(&out, fst);
+			buf_adds(&out, "..");
+			buf_adds(&out, num);
+		}
+		buf_adds(&out, "\nleaf ");
+		buf_adds(&out, lh);
+		buf_adds(&out, "\nroot ");
+		buf_adds(&out, rh);
+		buf_adds(&out, "\nsize ");
+		buf_adds(&out, sz);
+		buf_addch(&out, '\n');
+	}
+	if (fflush(stdout) != 0 || write_stdout(&out) < 0)
+		goto out;
 	if (gha_set_output("index", num) < 0 ||
 	    gha_set_output("leaf-hash", lh) < 0 ||
 	    gha_set_output("root", rh) < 0 || gha_set_output("size", sz) < 0)
-		return -1;
-	return 0;
+		goto out;
+	ret = 0;
+out:
+	buf_release(&out);
+	return ret;
 }
 
 int
@@ -164,7 +230,7 @@ aa_append(struct aa_opts *o)
 	merkle_hash *leaves = NULL;
 	size_t *lens = NULL, n = 0, one;
 	uint64_t first;
-	cJSON *obj = NULL;
+	int64_t t;
 	int ret = RC_USAGE;
 
 	if (o->log == NULL) {
@@ -181,6 +247,13 @@ aa_append(struct aa_opts *o)
 			error_msg("invalid event type '%s'", o->event);
 			goto out;
 		}
+		if (o->time != NULL && entry_parse_time(o->time, &t) < 0) {
+			error_msg(
+			    "invalid time '%s': expected RFC 3339 such as "
+			    "2026-01-02T03:04:05Z",
+			    o->time);
+			goto out;
+		}
 		if (read_batch(o, &eo, &data, &lens, &n) < 0)
 			goto out;
 	} else {
@@ -190,7 +263,7 @@ aa_append(struct aa_opts *o)
 			eo.data = stdin_data.data;
 		} else
 			eo.data = o->data;
-		if (entry_build(&eo, &obj) < 0 || entry_encode(obj, &data) < 0)
+		if (entry_write(&eo, &data) < 0)
 			goto out;
 		one = data.len;
 		lens = xmalloc(sizeof(*lens));
@@ -216,7 +289,6 @@ aa_append(struct aa_opts *o)
 	ret = RC_OK;
 out:
 	log_store_close(&l);
-	cJSON_Delete(obj);
 	free(leaves);
 	free(lens);
 	buf_release(&data);

@@ -55,6 +55,16 @@ entry_now(char out[32])
 	entry_format_time((int64_t)time(NULL), out);
 }
 
+/* n decimal digits of v (0 <= v < 10^n), zero-padded. */
+static void
+put_digits(char *out, int n, int64_t v)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 entry_format_time(int64_t t, char out[32])
 {
@@ -72,9 +82,21 @@ entry_format_time(int64_t t, char out[32])
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y = yoe + era * 400 + (m <= 2);
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)(y % 10000),
-	    (int)(m % 100), (int)(d % 100), (int)(sec / 3600 % 100),
-	    (int)(sec / 60 % 60), (int)(sec % 60));
+	/* Digits by hand: printf's machinery is a few page faults and
+	 * thousands of instructions on the path of every append. */
+	put_digits(out, 4, y % 10000);
+	out[4] = '-';
+	put_digits(out + 5, 2, m % 100);
+	out[7] = '-';
+	put_digits(out + 8, 2, d % 100);
+	out[10] = 'T';
+	put_digits(out + 11, 2, sec / 3600 % 100);
+	out[13] = ':';
+	put_digits(out + 14, 2, sec / 60 % 60);
+	out[16] = ':';
+	put_digits(out + 17, 2, sec % 60);
+	out[19] = 'Z';
+	out[20] = 0;
 }
 
 static int
@@ -180,11 +202,10 @@ entry_complete(cJSON *obj, const struct entry_opts *o)
 		                 "'-', '_' or '.'");
 	ev = cJSON_GetObjectItemCaseSensitive(obj, "time");
 	if (ev == NULL) {
-		if (o->time != NULL)
-			snprintf(now, sizeof(now), "%s", o->time);
-		else
+		if (o->time == NULL)
 			entry_now(now);
-		if (cJSON_AddStringToObject(obj, "time", now) == NULL)
+		if (cJSON_AddStringToObject(
+		        obj, "time", o->time ? o->time : now) == NULL)
 			return error_msg("out of memory");
 	} else if (!cJSON_IsString(ev) ||
 	           entry_parse_time(ev->valuestring, &t) < 0)

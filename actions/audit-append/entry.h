@@ -21,6 +21,11 @@
  * entry_build creates such an object; entry_complete fills event, time and
  * github into a caller-supplied object (batch lines) where they are missing.
  * entry_encode canonicalises and enforces LOG_ENTRY_MAX.
+ *
+ * entry_write appends the same bytes as entry_build + entry_encode (and
+ * fails on the same inputs with the same messages) without a cJSON tree:
+ * a single `append` loads libcjson only to parse --data. Nothing is
+ * appended to out on error.
  */
 struct entry_opts {
 	const char *event;            /* NULL: batch lines must carry "event" */
@@ -42,5 +47,6 @@ int entry_parse_time(const char *s, int64_t *out);
 int entry_build(const struct entry_opts *o, cJSON **out);
 int entry_complete(cJSON *obj, const struct entry_opts *o);
 int entry_encode(const cJSON *obj, struct buf *out);
+int entry_write(const struct entry_opts *o, struct buf *out);
 
 #endif

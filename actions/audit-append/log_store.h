@@ -31,7 +31,8 @@
  * indexes complete commits found past the index (after syncing them) and
  * cuts a torn tail, with a warning, unless that would cut below the last
  * signed checkpoint; readers see the indexed size. A directory sync is
- * paid only when the files are created. fsync errors are returned as
+ * paid only while the log is empty (by any writer that finds it so, not
+ * only by the one that created the files). fsync errors are returned as
  * errors and never retried.
  */
 #define LOG_ENTRY_MAX ((size_t)65535) /* tlog-tiles bundles use uint16 */
@@ -52,10 +53,12 @@ struct log_store {
 	uint64_t signed_size; /* size in `checkpoint`, 0 without one */
 	uint64_t torn_bytes;  /* bytes past the index seen at open */
 	uint64_t indexed;     /* entries indexed at open (lagging index) */
+	merkle_hash root;     /* root at `size` if root_ok (set by appends) */
+	bool root_ok;
 };
 #define LOG_STORE_INIT                                                         \
 	{                                                                      \
-		NULL, -1, -1, -1, -1, 0, 0, 0, 0, 0                            \
+		NULL, -1, -1, -1, -1, 0, 0, 0, 0, 0, { 0 }, false              \
 	}
 
 /* Opens (and with LOG_CREATE creates) dir. With LOG_WRITE it takes the
