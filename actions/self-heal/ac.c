@@ -160,14 +160,14 @@ heal_ac_first(const struct heal_ac *ac, const char *s, size_t len)
 
 /*
  * One lane is bound by the latency of its dependent loads, so the block
- * is cut into four lanes after newlines (where the automaton is back at
- * the root anyway) that run in lockstep: four bytes per load latency.
+ * is cut into eight lanes after newlines (where the automaton is back at
+ * the root anyway) that run in lockstep: eight bytes per load latency.
  * Lanes are then settled in order, so the first hit is the one returned.
  */
-#define LANES 4
+#define LANES 8
 
-size_t
-heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len)
+static size_t
+first_lanes(const struct heal_ac *ac, const char *s, size_t len)
 {
 	const unsigned char *lp[LANES];
 	size_t ll[LANES], off[LANES], n, i, r, k, at = 0;
@@ -203,7 +203,13 @@ heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len)
 		st[1] = ac->delta[(st[1] >> 1) + ac->map[lp[1][i]]];
 		st[2] = ac->delta[(st[2] >> 1) + ac->map[lp[2][i]]];
 		st[3] = ac->delta[(st[3] >> 1) + ac->map[lp[3][i]]];
-		if ((st[0] | st[1] | st[2] | st[3]) & 1)
+		st[4] = ac->delta[(st[4] >> 1) + ac->map[lp[4][i]]];
+		st[5] = ac->delta[(st[5] >> 1) + ac->map[lp[5][i]]];
+		st[6] = ac->delta[(st[6] >> 1) + ac->map[lp[6][i]]];
+		st[7] = ac->delta[(st[7] >> 1) + ac->map[lp[7][i]]];
+		if ((st[0] | st[1] | st[2] | st[3] | st[4] | st[5] | st[6] |
+		        st[7]) &
+		    1)
 			break;
 	}
 	for (k = 0; k < LANES; k++) {
@@ -214,6 +220,30 @@ heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len)
 			return off[k] + r;
 	}
 	return len;
+}
+
+/* Windows of whole lines, so that the lanes read from L1: eight streams
+ * far apart in a large block run slower than the same bytes close by. */
+#define WINDOW ((size_t)16 << 10)
+
+size_t
+heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len)
+{
+	size_t at = 0, cut, r;
+	const char *nl;
+
+	while (len - at > WINDOW) {
+		nl = memrchr(s + at, '\n', WINDOW);
+		if (nl == NULL)
+			break; /* a line longer than the window */
+		cut = (size_t)(nl - s) + 1;
+		r = first_lanes(ac, s + at, cut - at);
+		if (r < cut - at)
+			return at + r;
+		at = cut;
+	}
+	r = first_lanes(ac, s + at, len - at);
+	return r < len - at ? at + r : len;
 }
 
 void

@@ -150,7 +150,7 @@ void heal_ac_scan(const struct heal_ac *ac, const char *s, size_t len,
  * scanning from the start state; len if there is none. */
 size_t heal_ac_first(const struct heal_ac *ac, const char *s, size_t len);
 /* The same for a block of complete lines (the automaton restarts at each
- * '\n'), scanned in four lanes at once. */
+ * '\n'), scanned in eight lanes at once, 16 KiB at a time. */
 size_t heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len);
 void heal_ac_free(struct heal_ac *ac);
 
@@ -221,13 +221,17 @@ void heal_evidence_copy(char *dst, size_t cap, const char *s, size_t len);
  * proc_chunk_fn, ctx: the relay) writes each read's raw bytes to our
  * stdout/stderr at once, then scans the complete lines in it in one block
  * (heal_scan_lines); a partial last line waits in the stream's carry for
- * its end. quiet: scan only. The relay owns the carries.
+ * its end. After a read of a child that writes slower than we read, it
+ * pauses up to 1 ms so that the next read takes several of its writes.
+ * quiet: scan only. The relay owns the carries.
  */
 struct heal_relay {
 	struct heal_scan *scan;
 	bool quiet;
 	bool unterminated[2]; /* stdout/stderr last written without '\n' */
 	struct buf carry[2];  /* stdout/stderr: start of an unfinished line */
+	long nap_us;          /* coalescing pause after a small read */
+	bool napped;          /* the last read was followed by a pause */
 };
 void heal_relay_start(struct heal_relay *r, struct heal_scan *scan, bool quiet);
 void heal_relay_chunk(

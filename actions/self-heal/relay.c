@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "heal.h"
@@ -31,12 +32,51 @@ write_all(int fd, const char *p, size_t n)
 	}
 }
 
+/*
+ * Coalescing. Every write into an empty pipe wakes its reader, so a child
+ * that writes its stdio buffer (4-8 KiB) at a time costs us a wake-up, a
+ * poll, a read and a write per buffer, and the reader behind us (the
+ * runner) a wake-up too. A read of that size means the child writes
+ * slower than we read: we then let the pipe fill for a moment before the
+ * next read, so one wake-up takes several of its buffers and our write
+ * hands them on at once; the child's writes into the non-empty pipe wake
+ * nobody. A read too small to be a buffer (a few lines: an interactive
+ * or slow child) or too large (the pipe was filling) never waits, and a
+ * full read right after a nap halves the nap (down to none), so a fast
+ * child is not kept waiting on a full pipe while we sleep. A signal ends
+ * a nap early; none is longer than a millisecond.
+ */
+#define RELAY_NAP_MIN ((size_t)2 << 10)
+#define RELAY_NAP_MAX ((size_t)32 << 10)
+#define RELAY_NAP_FULL ((size_t)60 << 10) /* of proc's 64 KiB reads */
+#define RELAY_NAP_US 1000
+#define RELAY_NAP_MIN_US 60
+
+static void
+nap(struct heal_relay *r, size_t n)
+{
+	struct timespec ts = { 0, 0 };
+
+	if (r->napped && n >= RELAY_NAP_FULL)
+		r->nap_us /= 2;
+	else if (r->napped && r->nap_us < RELAY_NAP_US)
+		r->nap_us *= 2;
+	r->napped = false;
+	if (r->nap_us < RELAY_NAP_MIN_US || n < RELAY_NAP_MIN ||
+	    n >= RELAY_NAP_MAX)
+		return;
+	ts.tv_nsec = r->nap_us * 1000L;
+	(void)nanosleep(&ts, NULL);
+	r->napped = true;
+}
+
 void
 heal_relay_start(struct heal_relay *r, struct heal_scan *scan, bool quiet)
 {
 	memset(r, 0, sizeof(*r));
 	r->scan = scan;
 	r->quiet = quiet;
+	r->nap_us = RELAY_NAP_US;
 	buf_init(&r->carry[0], RELAY_MAX_LINE);
 	buf_init(&r->carry[1], RELAY_MAX_LINE);
 }
@@ -64,6 +104,7 @@ heal_relay_chunk(enum proc_stream s, const char *data, size_t len, void *ctx)
 	int k = s == PROC_STDERR ? 1 : 0;
 	struct buf *c = &r->carry[k];
 	const char *nl, *last;
+	size_t len0 = len;
 
 	if (len == 0)
 		return;
@@ -92,6 +133,7 @@ heal_relay_chunk(enum proc_stream s, const char *data, size_t len, void *ctx)
 	}
 	if (len)
 		carry_add(r, c, data, len);
+	nap(r, len0);
 }
 
 void

@@ -355,6 +355,51 @@ test_on_retry(void **state)
 	heal_run_opts_release(&o);
 }
 
+/* Coalescing: a read the size of a stdio buffer is followed by a short
+ * pause, a few lines or a full pipe are not, and a full read right after
+ * a pause halves the next pauses until there are none. Every chunk is
+ * still scanned as it comes. */
+static void
+test_relay_coalesces(void **state)
+{
+	struct heal_scan scan;
+	struct heal_relay r;
+	char *block = xmalloc(64 << 10);
+	long first;
+	int i;
+	(void)state;
+	memset(block, 'x', 64 << 10);
+	for (i = 1; i <= 64; i++)
+		block[i * 1024 - 1] = '\n';
+	heal_scan_init(&scan, &rules);
+	heal_relay_start(&r, &scan, true);
+	first = r.nap_us;
+	assert_true(first > 0);
+	heal_relay_chunk(PROC_STDOUT, block, 100, &r); /* a few lines */
+	assert_false(r.napped);
+	heal_relay_chunk(PROC_STDOUT, block + 100, 8092, &r); /* a buffer */
+	assert_true(r.napped);
+	assert_int_equal(scan.lineno, 8);
+	heal_relay_chunk(PROC_STDOUT, block + 8192, 8192, &r);
+	assert_true(r.napped);
+	assert_int_equal(r.nap_us, first);
+	/* the pipe filled during the pause: pause less */
+	heal_relay_chunk(PROC_STDOUT, block, 64 << 10, &r);
+	assert_false(r.napped);
+	assert_true(r.nap_us < first);
+	for (i = 0; i < 10; i++) {
+		heal_relay_chunk(PROC_STDOUT, block, 8192, &r);
+		heal_relay_chunk(PROC_STDOUT, block, 64 << 10, &r);
+	}
+	/* a child faster than the pauses gets none at all */
+	heal_relay_chunk(PROC_STDOUT, block, 8192, &r);
+	assert_false(r.napped);
+	assert_true(scan.lineno > 80);
+	heal_relay_stop(&r);
+	heal_scan_release(&scan);
+	free(block);
+}
+
 /* Output is relayed while the child still runs: a line must arrive
  * without a flush from the end of the attempt. */
 static void
@@ -436,6 +481,7 @@ main(void)
 		T(test_no_sleep_after_last), T(test_disk_cleanup_on_enospc),
 		T(test_cache_cleanup), T(test_not_found_and_retry_any),
 		T(test_on_retry), T(test_relay_is_live),
+		T(test_relay_coalesces),
 		T(test_cancel_stops_retries), /* must stay last */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
