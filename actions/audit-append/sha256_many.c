@@ -5,6 +5,7 @@
 
 #include "sha256.h"
 #include "sha256_many.h"
+#include "cpu.h"
 
 #define LANES 16
 
@@ -20,7 +21,6 @@ msg_len(const struct sha256_parts *m)
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HAVE_AVX512 1
-#include <cpuid.h>
 #include <immintrin.h>
 
 static const uint32_t IV[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -144,42 +144,6 @@ hash16(uint8_t rows[LANES][128], uint8_t *out[LANES])
 		    _mm512_castsi512_si256(bswap32(w[i])));
 }
 
-/* CPUID and XGETBV directly: __builtin_cpu_supports would pull in
- * libgcc's CPU probe, a constructor that runs at every start of every
- * command (dozens of CPUID exits under a hypervisor) for the one command
- * that hashes in bulk. */
-static int
-detect_avx512(void)
-{
-	unsigned a, b, c, d, xlo, xhi;
-
-	if (getenv("BULWARK_NO_SIMD") != NULL) /* as in sha256_x2.c */
-		return 0;
-	if (!__get_cpuid(1, &a, &b, &c, &d) || (c & bit_OSXSAVE) == 0)
-		return 0;
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) ||
-	    (b & bit_AVX512F) == 0 || (b & bit_AVX512BW) == 0)
-		return 0;
-	/* The OS saves the opmask and all 32 ZMM registers (XCR0). */
-	__asm__ volatile("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
-	(void)xhi;
-	return (xlo & 0xe6) == 0xe6 ? 1 : 0;
-}
-
-static bool
-have_avx512(void)
-{
-	/* -1 unknown; racing first calls store the same answer. */
-	static _Atomic int have = -1;
-	int v = have;
-
-	if (v < 0) {
-		v = detect_avx512();
-		have = v;
-	}
-	return v == 1;
-}
-
 /* Up to 128 bytes with masked moves: no call, no byte loop, and no
  * access outside [src, src + n) (masked-off bytes are not read). */
 AVX512 static inline __attribute__((always_inline)) void
@@ -234,7 +198,7 @@ bool
 sha256_many_fast(void)
 {
 #ifdef HAVE_AVX512
-	if (have_avx512())
+	if (cpu_has_avx512bw())
 		return true;
 #endif
 	return sha256_x2_fast();
@@ -249,7 +213,7 @@ sha256_many(const struct sha256_parts *m, size_t n, uint8_t (*out)[32])
 	uint8_t rows[LANES][128] __attribute__((aligned(64)));
 	uint8_t *dst[LANES];
 	size_t nrow = 0;
-	bool wide = have_avx512();
+	bool wide = cpu_has_avx512bw();
 #endif
 
 	for (i = 0; i < n; i++) {

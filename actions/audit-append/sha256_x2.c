@@ -5,10 +5,10 @@
 
 #include "sha256.h"
 #include "sha256_x2.h"
+#include "cpu.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define HAVE_X86 1
-#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -218,36 +218,13 @@ ni_x2(const struct sha256_parts *a, const struct sha256_parts *b,
 	store_digest(st[2], st[3], out_b);
 }
 
-static int
-detect(void)
-{
-	unsigned a, b, c, d;
-
-	/* Lets the tests cover the portable path on any CPU. */
-	if (getenv("BULWARK_NO_SIMD") != NULL)
-		return 0;
-	if (!__get_cpuid(1, &a, &b, &c, &d) || (c & bit_SSE4_1) == 0 ||
-	    (c & bit_SSSE3) == 0)
-		return 0;
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return 0;
-	return (b & (1u << 29)) != 0 ? 1 : 0; /* CPUID.7.0:EBX.SHA */
-}
 #endif
 
 bool
 sha256_x2_fast(void)
 {
 #ifdef HAVE_X86
-	/* -1 unknown; racing first calls store the same answer. */
-	static _Atomic int have = -1;
-	int v = have;
-
-	if (v < 0) {
-		v = detect();
-		have = v;
-	}
-	return v == 1;
+	return cpu_has_sha_ni();
 #else
 	return false;
 #endif
