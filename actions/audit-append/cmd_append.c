@@ -230,7 +230,6 @@ aa_append(struct aa_opts *o)
 	merkle_hash *leaves = NULL;
 	size_t *lens = NULL, n = 0, one;
 	uint64_t first;
-	int64_t t;
 	int ret = RC_USAGE;
 
 	if (o->log == NULL) {
@@ -243,17 +242,8 @@ aa_append(struct aa_opts *o)
 			          "--data and --field do not apply");
 			goto out;
 		}
-		if (o->event != NULL && !entry_event_valid(o->event)) {
-			error_msg("invalid event type '%s'", o->event);
+		if (entry_check_opts(&eo, false) < 0)
 			goto out;
-		}
-		if (o->time != NULL && entry_parse_time(o->time, &t) < 0) {
-			error_msg(
-			    "invalid time '%s': expected RFC 3339 such as "
-			    "2026-01-02T03:04:05Z",
-			    o->time);
-			goto out;
-		}
 		if (read_batch(o, &eo, &data, &lens, &n) < 0)
 			goto out;
 	} else {

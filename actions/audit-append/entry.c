@@ -218,29 +218,35 @@ entry_complete(cJSON *obj, const struct entry_opts *o)
 }
 
 int
+entry_check_opts(const struct entry_opts *o, bool need_event)
+{
+	int64_t t;
+
+	if ((need_event || o->event != NULL) &&
+	    (o->event == NULL || !entry_event_valid(o->event)))
+		return error_msg("invalid event type '%s': use 1-64 "
+		                 "characters of a-z, 0-9, '-', '_' or '.'",
+		    o->event ? o->event : "");
+	if (o->time != NULL && entry_parse_time(o->time, &t) < 0)
+		return error_msg("invalid time '%s': expected RFC 3339 such "
+		                 "as 2026-01-02T03:04:05Z",
+		    o->time);
+	return 0;
+}
+
+int
 entry_build(const struct entry_opts *o, cJSON **out)
 {
 	cJSON *obj = cJSON_CreateObject(), *fields = NULL, *data = NULL;
 	const char *eq;
 	char *key = NULL;
-	int64_t t;
 	size_t i;
 	int ret = -1;
 
 	if (obj == NULL)
 		return error_msg("out of memory");
-	if (o->event == NULL || !entry_event_valid(o->event)) {
-		error_msg("invalid event type '%s': use 1-64 characters of "
-		          "a-z, 0-9, '-', '_' or '.'",
-		    o->event ? o->event : "");
+	if (entry_check_opts(o, true) < 0)
 		goto out;
-	}
-	if (o->time != NULL && entry_parse_time(o->time, &t) < 0) {
-		error_msg("invalid time '%s': expected RFC 3339 such as "
-		          "2026-01-02T03:04:05Z",
-		    o->time);
-		goto out;
-	}
 	for (i = 0; o->fields != NULL && i < o->fields->nr; i++) {
 		eq = strchr(o->fields->items[i], '=');
 		if (eq == NULL || eq == o->fields->items[i]) {

@@ -44,6 +44,9 @@ void entry_format_time(int64_t t, char out[32]);
  * numeric offset) into Unix seconds; -1 if malformed (no message). */
 int entry_parse_time(const char *s, int64_t *out);
 
+/* Checks o->event (required when need_event; batch lines may carry their
+ * own) and o->time; -1 with the message naming the bad value. */
+int entry_check_opts(const struct entry_opts *o, bool need_event);
 int entry_build(const struct entry_opts *o, cJSON **out);
 int entry_complete(cJSON *obj, const struct entry_opts *o);
 int entry_encode(const cJSON *obj, struct buf *out);

@@ -199,21 +199,10 @@ entry_write(const struct entry_opts *o, struct buf *out)
 {
 	struct field *f = NULL;
 	size_t old = out->len, nf = o->fields ? o->fields->nr : 0, i, n;
-	int64_t t;
 	int rc = -1;
 
-	if (o->event == NULL || !entry_event_valid(o->event)) {
-		error_msg("invalid event type '%s': use 1-64 characters of "
-		          "a-z, 0-9, '-', '_' or '.'",
-		    o->event ? o->event : "");
+	if (entry_check_opts(o, true) < 0)
 		goto out;
-	}
-	if (o->time != NULL && entry_parse_time(o->time, &t) < 0) {
-		error_msg("invalid time '%s': expected RFC 3339 such as "
-		          "2026-01-02T03:04:05Z",
-		    o->time);
-		goto out;
-	}
 	if (nf > 0 && parse_fields(o->fields, &f) < 0)
 		goto out;
 	if ((rc = put_entry(o, f, nf, out)) < 0) {
