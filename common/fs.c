@@ -200,6 +200,27 @@ fs_fsync_dir(const char *dir)
 }
 
 int
+fs_fsync_parent(const char *path)
+{
+	char *dir = xstrdup(path), *slash;
+	size_t n = strlen(dir);
+	int ret;
+
+	while (n > 1 && dir[n - 1] == '/') /* "a/b/" names b */
+		dir[--n] = '\0';
+	slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else {
+		slash[slash == dir ? 1 : 0] = '\0'; /* "/a" -> "/" */
+	}
+	ret = fs_fsync_dir(dir);
+	free(dir);
+	return ret;
+}
+
+int
 fs_temp_commit(struct fs_temp *t, const char *dest)
 {
 	char *dir = NULL;
@@ -401,7 +422,11 @@ fs_mkdirs(const char *path, mode_t mode)
 			s++;
 		c = *s;
 		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+		if (mkdir(p, mode) == 0) {
+			/* a new entry in the parent: durable before we go on */
+			if (fs_fsync_parent(p) < 0)
+				goto out;
+		} else if (errno != EEXIST) {
 			error_errno("cannot create directory '%s'", p);
 			goto out;
 		}

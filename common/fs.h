@@ -33,9 +33,12 @@ int fs_write_atomic(
     const char *path, const void *data, size_t len, mode_t mode);
 int fs_append(const char *path, const void *data, size_t len, unsigned flags,
     mode_t mode);
-/* mkdir -p; existing directories are fine. */
+/* mkdir -p; existing directories are fine. Each directory it creates is
+ * made durable: its parent is fsynced after the mkdir. */
 int fs_mkdirs(const char *path, mode_t mode);
 int fs_fsync_dir(const char *dir);
+/* fsync the directory that holds path (its entry for path's last part). */
+int fs_fsync_parent(const char *path);
 bool fs_exists(const char *path);
 
 /* An exclusive (or shared) whole-file lock held until fs_lock_release. */

@@ -217,12 +217,12 @@ log_store_open(struct log_store *l, const char *dir, unsigned flags)
 		goto out;
 	/*
 	 * The directory entries of new files must be durable before the
-	 * first commit is acknowledged. Synced whenever a writer finds the
-	 * log empty, not only by the process that created the files: that
-	 * one may have died before its sync.
+	 * first commit is acknowledged, and so must the log directory's own
+	 * entry. Synced whenever a writer finds the log empty, not only by
+	 * the process that created them: that one may have died first.
 	 */
 	if ((flags & LOG_CREATE) && write && l->size == 0 &&
-	    fs_fsync_dir(l->dir) < 0)
+	    (fs_fsync_dir(l->dir) < 0 || fs_fsync_parent(l->dir) < 0))
 		goto out;
 	ret = 0;
 out:

@@ -325,6 +325,26 @@ test_mkdirs(void **state)
 	free(under);
 }
 
+/* fs_fsync_parent opens the directory holding the last part: a regular
+ * file's parent works, the file itself (O_DIRECTORY) would not. */
+static void
+test_fsync_parent(void **state)
+{
+	const char *dir = *state;
+	char *file = tmpdir_write(dir, "plain", "x");
+	char *slashed = tmpdir_path(dir, "plain//");
+	char *missing = tmpdir_path(dir, "missing/x");
+
+	assert_int_equal(fs_fsync_parent(file), 0);
+	assert_int_equal(fs_fsync_parent(slashed), 0);
+	assert_int_equal(fs_fsync_parent(missing), -1);
+	assert_int_equal(fs_fsync_parent("/tmp"), 0);
+	assert_int_equal(fs_fsync_parent("relative-name"), 0);
+	free(file);
+	free(slashed);
+	free(missing);
+}
+
 static void
 test_lock_excludes(void **state)
 {
@@ -371,6 +391,7 @@ main(void)
 		T(test_temp_not_removed_by_forked_child),
 		T(test_read_file_cap),
 		T(test_mkdirs),
+		T(test_fsync_parent),
 		T(test_lock_excludes),
 	};
 
