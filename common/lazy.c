@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "common/exitcode.h"
 #include "common/lazy.h"
@@ -10,7 +11,7 @@
 static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void *
-lazy_sym(struct lazy_lib *lib, const char *name)
+lazy_sym_try(struct lazy_lib *lib, const char *name)
 {
 	void *h, *p;
 
@@ -19,12 +20,24 @@ lazy_sym(struct lazy_lib *lib, const char *name)
 		lib->handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
 	h = lib->handle;
 	(void)pthread_mutex_unlock(&lazy_lock);
-	if (h == NULL)
-		die(RC_WRAPPER, "cannot load '%s' (install %s): %s",
-		    lib->soname, lib->package, dlerror());
+	if (h == NULL) {
+		error_msg("cannot load '%s' (install %s): %s", lib->soname,
+		    lib->package, dlerror());
+		return NULL;
+	}
 	p = dlsym(h, name);
 	if (p == NULL)
-		die(RC_WRAPPER, "cannot load %s from '%s': %s", name,
-		    lib->soname, dlerror());
+		error_msg("cannot load %s from '%s': %s", name, lib->soname,
+		    dlerror());
+	return p;
+}
+
+void *
+lazy_sym(struct lazy_lib *lib, const char *name)
+{
+	void *p = lazy_sym_try(lib, name);
+
+	if (p == NULL)
+		exit(RC_WRAPPER); /* the message is out */
 	return p;
 }

@@ -18,6 +18,9 @@ struct lazy_lib {
 };
 
 void *lazy_sym(struct lazy_lib *lib, const char *name);
+/* The same, for callers that can fail (a YAML file is only a config
+ * error): NULL after the one-line message instead of exiting. */
+void *lazy_sym_try(struct lazy_lib *lib, const char *name);
 
 /* A racing first call resolves twice and stores the same value: fine. */
 #define LAZY_GETTER(lib, prefix, name)                                         \
