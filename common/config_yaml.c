@@ -155,21 +155,8 @@ yaml_load(void)
 #else
 static struct lazy_lib libyaml = { "libyaml-0.so.2", "libyaml-0-2", NULL };
 
-/* dlsym gives void *; memcpy keeps -Wpedantic quiet about
- * object-to-function pointer conversions. */
-static int
-yaml_sym(const char *name, void *slot, size_t size)
-{
-	void *p = lazy_sym_try(&libyaml, name);
-
-	if (p == NULL)
-		return -1;
-	memcpy(slot, &p, size);
-	return 0;
-}
-
 #define YAML_SYM(field)                                                        \
-	yaml_sym("yaml_" #field, &yaml.field, sizeof(yaml.field))
+	lazy_sym_into(&libyaml, "yaml_" #field, &yaml.field, sizeof(yaml.field))
 
 static int
 yaml_load(void)

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/exitcode.h"
 #include "common/lazy.h"
@@ -30,6 +31,17 @@ lazy_sym_try(struct lazy_lib *lib, const char *name)
 		error_msg("cannot load %s from '%s': %s", name, lib->soname,
 		    dlerror());
 	return p;
+}
+
+int
+lazy_sym_into(struct lazy_lib *lib, const char *name, void *slot, size_t size)
+{
+	void *p = lazy_sym_try(lib, name);
+
+	if (p == NULL)
+		return -1;
+	memcpy(slot, &p, size);
+	return 0;
 }
 
 void *

@@ -21,6 +21,11 @@ void *lazy_sym(struct lazy_lib *lib, const char *name);
 /* The same, for callers that can fail (a YAML file is only a config
  * error): NULL after the one-line message instead of exiting. */
 void *lazy_sym_try(struct lazy_lib *lib, const char *name);
+/* lazy_sym_try into a function pointer (slot, size: &fp, sizeof(fp));
+ * memcpy keeps -Wpedantic quiet about object-to-function casts. -1 with
+ * the message if missing. */
+int lazy_sym_into(
+    struct lazy_lib *lib, const char *name, void *slot, size_t size);
 
 /* A racing first call resolves twice and stores the same value: fine. */
 #define LAZY_GETTER(lib, prefix, name)                                         \
