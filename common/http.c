@@ -10,6 +10,7 @@
 
 #include "common/http.h"
 #include "common/http_curl.h"
+#include "common/http_int.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "common/xalloc.h"
@@ -22,21 +23,7 @@
 #define DEFAULT_MAX_WAIT_MS 60000
 #define MAX_HEADER_BYTES ((size_t)256 << 10)
 
-static struct strlist redactions = STRLIST_INIT;
 static http_sleep_fn *sleep_hook;
-
-void
-http_redact(const char *secret)
-{
-	size_t i;
-
-	if (secret == NULL || *secret == '\0')
-		return;
-	for (i = 0; i < redactions.nr; i++)
-		if (strcmp(redactions.items[i], secret) == 0)
-			return;
-	strlist_push(&redactions, secret);
-}
 
 void
 http_set_sleep(http_sleep_fn *fn)
@@ -52,118 +39,6 @@ default_sleep(int64_t ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-/* Replace every registered secret in line with "***". */
-static void
-redact_line(struct buf *line)
-{
-	size_t i;
-
-	for (i = 0; i < redactions.nr; i++) {
-		const char *s = redactions.items[i];
-		size_t n = strlen(s);
-		struct buf out = BUF_INIT(0);
-		const char *p = line->data, *hit;
-
-		if (strstr(p, s) == NULL)
-			continue;
-		while ((hit = strstr(p, s)) != NULL) {
-			(void)buf_add(&out, p, (size_t)(hit - p));
-			(void)buf_adds(&out, "***");
-			p = hit + n;
-		}
-		(void)buf_adds(&out, p);
-		buf_release(line);
-		*line = out;
-	}
-}
-
-static bool
-sensitive_param(const char *name, size_t len)
-{
-	static const char *const words[] = { "sig", "token", "key", "secret",
-		"credential", "auth", "password" };
-	char tmp[64];
-	size_t i;
-
-	if (len >= sizeof(tmp))
-		return true;
-	for (i = 0; i < len; i++)
-		tmp[i] = (char)(name[i] | 0x20);
-	tmp[len] = '\0';
-	for (i = 0; i < ARRAY_SIZE(words); i++)
-		if (strstr(tmp, words[i]))
-			return true;
-	return false;
-}
-
-/* A URL for logs: userinfo and the values of credential-like query
- * parameters (pre-signed storage URLs carry "sig=...") are masked. */
-static void
-url_for_log(struct buf *out, const char *url)
-{
-	const char *auth = strstr(url, "://"), *end, *at, *q, *p;
-
-	auth = auth ? auth + 3 : url;
-	end = auth + strcspn(auth, "/?#");
-	at = memchr(auth, '@', (size_t)(end - auth));
-	(void)buf_add(out, url, (size_t)(auth - url));
-	if (at) {
-		(void)buf_adds(out, "***@");
-		auth = at + 1;
-	}
-	q = strchr(auth, '?');
-	if (q == NULL) {
-		(void)buf_adds(out, auth);
-		return;
-	}
-	(void)buf_add(out, auth, (size_t)(q + 1 - auth));
-	for (p = q + 1; *p;) {
-		size_t len = strcspn(p, "&#");
-		const char *eq = memchr(p, '=', len);
-
-		if (eq && sensitive_param(p, (size_t)(eq - p))) {
-			(void)buf_add(out, p, (size_t)(eq + 1 - p));
-			(void)buf_adds(out, "***");
-		} else {
-			(void)buf_add(out, p, len);
-		}
-		p += len;
-		if (*p == '#') {
-			(void)buf_adds(out, p);
-			break;
-		}
-		if (*p == '&')
-			(void)buf_addch(out, *p++);
-	}
-}
-
-/* Every line this module logs goes through here (and the redaction list). */
-static void http_log(enum log_level lvl, const char *fmt, ...)
-    ATTR_PRINTF(2, 3);
-
-static void
-http_log(enum log_level lvl, const char *fmt, ...)
-{
-	struct buf line = BUF_INIT(0);
-	va_list ap;
-
-	if (lvl > log_get_level())
-		return;
-	va_start(ap, fmt);
-	(void)buf_vaddf(&line, fmt, ap);
-	va_end(ap);
-	redact_line(&line);
-	if (lvl == LOG_ERROR)
-		error_msg("%s", line.data);
-	else if (lvl == LOG_WARN)
-		warn_msg("%s", line.data);
-	else if (lvl == LOG_INFO)
-		info_msg("%s", line.data);
-	else
-		debug_msg("%s", line.data);
-	buf_release(&line);
 }
 
 char *
@@ -520,7 +395,7 @@ http_do(const struct http_request *req, struct http_response *resp)
 	resp->waited_ms = 0;
 	buf_init(&resp->body, req->max_body ? req->max_body : DEFAULT_MAX_BODY);
 	buf_init(&resp->headers, MAX_HEADER_BYTES);
-	url_for_log(&url, req->url ? req->url : "");
+	http_url_for_log(&url, req->url ? req->url : "");
 	if (c == NULL)
 		goto out;
 	if (req->url == NULL || (hdrs = build_headers(c, req)) == NULL) {
