@@ -67,30 +67,49 @@ check_key(const char *var, const char *key)
 	return 0;
 }
 
-int
-gha_file_command(const char *var, const char *key, const char *value)
+/* Appends n heredoc records sharing one fresh delimiter, in one locked
+ * write; nothing is written unless every record is valid. */
+static int
+file_commands(const char *var, const struct gha_output *o, size_t n)
 {
 	char delim[sizeof(GHA_DELIM_PREFIX) + 32];
 	struct buf rec = BUF_INIT(0);
 	const char *path = getenv(var);
+	size_t i;
 	int ret = -1;
 
 	if (path == NULL || path[0] == '\0')
 		return error_msg("'%s' is not set", var);
-	if (check_key(var, key) < 0)
-		return -1;
+	for (i = 0; i < n; i++)
+		if (check_key(var, o[i].name) < 0)
+			return -1;
 	memcpy(delim, GHA_DELIM_PREFIX, sizeof(GHA_DELIM_PREFIX) - 1);
 	if (gha_random_hex(delim + sizeof(GHA_DELIM_PREFIX) - 1, 16) < 0)
 		return -1;
-	if (strstr(key, delim) != NULL || strstr(value, delim) != NULL)
-		return error_msg("value of '%s' contains the delimiter", key);
-	if (buf_addf(&rec, "%s<<%s\n%s\n%s\n", key, delim, value, delim) < 0)
-		goto out;
+	for (i = 0; i < n; i++) {
+		if (strstr(o[i].name, delim) != NULL ||
+		    strstr(o[i].value, delim) != NULL) {
+			error_msg(
+			    "value of '%s' contains the delimiter", o[i].name);
+			goto out;
+		}
+		if (buf_addf(&rec, "%s<<%s\n%s\n%s\n", o[i].name, delim,
+		        o[i].value, delim) < 0)
+			goto out;
+	}
 	/* No FS_CREATE: the runner creates the file, we never do. */
 	ret = fs_append(path, rec.data, rec.len, FS_LOCK, 0);
 out:
 	buf_release(&rec);
 	return ret;
+}
+
+int
+gha_file_command(const char *var, const char *key, const char *value)
+{
+	struct gha_output one = { key, value };
+
+	return file_commands(var, &one, 1);
 }
 
 static int
@@ -107,6 +126,16 @@ int
 gha_set_output(const char *name, const char *value)
 {
 	return tool_file_command("GITHUB_OUTPUT", name, value);
+}
+
+int
+gha_set_outputs(const struct gha_output *o, size_t n)
+{
+	const char *path = getenv("GITHUB_OUTPUT");
+
+	if ((path == NULL || path[0] == '\0') && !gha_active())
+		return 0;
+	return file_commands("GITHUB_OUTPUT", o, n);
 }
 
 int

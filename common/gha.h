@@ -30,6 +30,12 @@ int gha_file_command(const char *var, const char *key, const char *value);
  * unset or missing file is an error.
  */
 int gha_set_output(const char *name, const char *value);
+/* Several outputs in one locked append: all are written or none (a bad
+ * name or a value holding the delimiter refuses the whole set). */
+struct gha_output {
+	const char *name, *value;
+};
+int gha_set_outputs(const struct gha_output *o, size_t n);
 int gha_export_var(const char *name, const char *value);
 int gha_save_state(const char *name, const char *value);
 /* One line to $GITHUB_PATH; refuses '\r' or '\n' in dir. */

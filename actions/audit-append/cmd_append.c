@@ -210,10 +210,13 @@ print_result(struct aa_opts *o, struct log_store *l, uint64_t first, size_t n,
 	}
 	if (fflush(stdout) != 0 || write_stdout(&out) < 0)
 		goto out;
-	if (gha_set_output("index", num) < 0 ||
-	    gha_set_output("leaf-hash", lh) < 0 ||
-	    gha_set_output("root", rh) < 0 || gha_set_output("size", sz) < 0)
-		goto out;
+	{
+		const struct gha_output outs[] = { { "index", num },
+			{ "leaf-hash", lh }, { "root", rh }, { "size", sz } };
+
+		if (gha_set_outputs(outs, ARRAY_SIZE(outs)) < 0)
+			goto out;
+	}
 	ret = 0;
 out:
 	buf_release(&out);

@@ -233,6 +233,37 @@ test_fresh_delimiter_per_call(void **state)
 	free(text);
 }
 
+/* One locked write for the set, parsed back whole; a bad member refuses
+ * the set, leaving the file as it was. */
+static void
+test_set_outputs(void **state)
+{
+	struct fake_runner *r = *state;
+	const struct gha_output good[] = { { "index", "7" },
+		{ "leaf-hash", "ab\ncd" }, { "root", "" } };
+	const struct gha_output bad[] = { { "ok", "1" }, { "a=b", "2" } };
+	struct kv kv[4];
+	char *text;
+	long before;
+	int n;
+
+	assert_int_equal(gha_set_outputs(good, ARRAY_SIZE(good)), 0);
+	text = tmpdir_read(r->output, NULL);
+	n = runner_parse_file(text, kv, 4);
+	assert_int_equal(n, 3);
+	assert_string_equal(kv[0].key, "index");
+	assert_string_equal(kv[0].value, "7");
+	assert_string_equal(kv[1].key, "leaf-hash");
+	assert_string_equal(kv[1].value, "ab\ncd");
+	assert_string_equal(kv[2].key, "root");
+	assert_string_equal(kv[2].value, "");
+	free_kv(kv, n);
+	free(text);
+	before = file_size(r->output);
+	assert_int_equal(gha_set_outputs(bad, ARRAY_SIZE(bad)), -1);
+	assert_int_equal(file_size(r->output), before);
+}
+
 static void
 test_bad_keys_refused(void **state)
 {
@@ -695,6 +726,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_output_heredoc_roundtrip),
 		T(test_fresh_delimiter_per_call),
+		T(test_set_outputs),
 		T(test_bad_keys_refused),
 		T(test_value_with_delimiter_refused),
 		T(test_unset_or_missing_file),
