@@ -17,12 +17,18 @@ struct heal_ac {
 	uint8_t map[256];
 	size_t alpha;
 	size_t nodes;
-	uint32_t *delta;   /* nodes * alpha */
-	int32_t *out_head; /* first pattern ending here, -1 */
-	int32_t *dict;     /* nearest proper suffix node with output, -1 */
-	int32_t *pat_next; /* next pattern ending at the same node, -1 */
-	uint8_t *has_out;  /* out_head or dict set */
+	uint32_t *delta;    /* nodes * alpha */
+	int32_t *out_head;  /* first pattern ending here, -1 */
+	int32_t *dict;      /* nearest proper suffix node with output, -1 */
+	int32_t *pat_next;  /* next pattern ending at the same node, -1 */
+	uint8_t *has_out;   /* out_head or dict set */
+	struct heal_pf *pf; /* SIMD prefilter, or NULL */
 };
+
+/* A transition holds the target's row offset << TAG, then its depth
+ * (capped at 3) in bits 1-2 and has_out in bit 0. */
+#define TAG 3
+#define DEPTH(st) (((st) >> 1) & 3)
 
 static unsigned char
 fold(unsigned char c)
@@ -36,6 +42,7 @@ heal_ac_build(const char *const *pats, size_t n)
 	struct heal_ac *ac = xcalloc(1, sizeof(*ac));
 	size_t total = 1, i, a, head = 0, tail = 0;
 	uint32_t *fail, *queue;
+	uint8_t *depth;
 
 	for (i = 0; i < n; i++) {
 		const unsigned char *p = (const unsigned char *)pats[i];
@@ -48,7 +55,7 @@ heal_ac_build(const char *const *pats, size_t n)
 	for (i = 'A'; i <= 'Z'; i++)
 		ac->map[i] = ac->map[i + 32];
 	/* rules are capped (HEAL_MAX_RULES x HEAL_MAX_PATTERN), so
-	 * total * alpha stays far below 2^31 row offsets */
+	 * total * alpha stays below 2^27 row offsets: room for TAG bits */
 	ac->delta = xcalloc(total * ac->alpha, sizeof(uint32_t));
 	ac->out_head = xmalloc(total * sizeof(int32_t));
 	ac->dict = xmalloc(total * sizeof(int32_t));
@@ -56,6 +63,7 @@ heal_ac_build(const char *const *pats, size_t n)
 	ac->has_out = xcalloc(total, 1);
 	fail = xcalloc(total, sizeof(uint32_t));
 	queue = xmalloc(total * sizeof(uint32_t));
+	depth = xcalloc(total, 1);
 	for (i = 0; i < total; i++)
 		ac->out_head[i] = ac->dict[i] = -1;
 	ac->nodes = 1;
@@ -83,6 +91,7 @@ heal_ac_build(const char *const *pats, size_t n)
 		uint32_t t = ac->delta[a];
 		if (t) {
 			fail[t] = 0;
+			depth[t] = 1;
 			queue[tail++] = t;
 		}
 	}
@@ -95,6 +104,8 @@ heal_ac_build(const char *const *pats, size_t n)
 			uint32_t t = ac->delta[s * ac->alpha + a];
 			if (t) {
 				fail[t] = ac->delta[f * ac->alpha + a];
+				depth[t] =
+				    (uint8_t)(depth[s] < 3 ? depth[s] + 1 : 3);
 				queue[tail++] = t;
 			} else {
 				ac->delta[s * ac->alpha + a] =
@@ -102,11 +113,14 @@ heal_ac_build(const char *const *pats, size_t n)
 			}
 		}
 	}
-	/* Tag every transition with its target's has_out in bit 0: the scan
-	 * then needs one dependent load per byte. */
+	/* Tag every transition with its target's has_out and depth: the
+	 * scan then needs one dependent load per byte. */
 	for (i = 0; i < ac->nodes * ac->alpha; i++)
-		ac->delta[i] = (uint32_t)(ac->delta[i] * ac->alpha) << 1 |
+		ac->delta[i] = (uint32_t)(ac->delta[i] * ac->alpha) << TAG |
+		               (uint32_t)depth[ac->delta[i]] << 1 |
 		               ac->has_out[ac->delta[i]];
+	ac->pf = heal_pf_build(pats, n);
+	free(depth);
 	free(fail);
 	free(queue);
 	return ac;
@@ -125,9 +139,9 @@ heal_ac_scan(const struct heal_ac *ac, const char *s, size_t len,
 	for (; p < end; p++) {
 		/* st holds the row offset of the state, not its number: no
 		 * multiply on the critical path */
-		st = ac->delta[(st >> 1) + ac->map[*p]];
+		st = ac->delta[(st >> TAG) + ac->map[*p]];
 		if (st & 1) {
-			int32_t node = (int32_t)((st >> 1) / ac->alpha);
+			int32_t node = (int32_t)((st >> TAG) / ac->alpha);
 			while (node >= 0) {
 				int32_t pat = ac->out_head[node];
 				for (; pat >= 0; pat = ac->pat_next[pat])
@@ -145,7 +159,7 @@ first_from(const struct heal_ac *ac, const unsigned char *p, size_t len,
     size_t i, uint32_t st)
 {
 	for (; i < len; i++) {
-		st = ac->delta[(st >> 1) + ac->map[p[i]]];
+		st = ac->delta[(st >> TAG) + ac->map[p[i]]];
 		if (st & 1)
 			return i;
 	}
@@ -199,14 +213,14 @@ first_lanes(const struct heal_ac *ac, const char *s, size_t len)
 		if (ll[k] < n)
 			n = ll[k];
 	for (i = 0; i < n; i++) {
-		st[0] = ac->delta[(st[0] >> 1) + ac->map[lp[0][i]]];
-		st[1] = ac->delta[(st[1] >> 1) + ac->map[lp[1][i]]];
-		st[2] = ac->delta[(st[2] >> 1) + ac->map[lp[2][i]]];
-		st[3] = ac->delta[(st[3] >> 1) + ac->map[lp[3][i]]];
-		st[4] = ac->delta[(st[4] >> 1) + ac->map[lp[4][i]]];
-		st[5] = ac->delta[(st[5] >> 1) + ac->map[lp[5][i]]];
-		st[6] = ac->delta[(st[6] >> 1) + ac->map[lp[6][i]]];
-		st[7] = ac->delta[(st[7] >> 1) + ac->map[lp[7][i]]];
+		st[0] = ac->delta[(st[0] >> TAG) + ac->map[lp[0][i]]];
+		st[1] = ac->delta[(st[1] >> TAG) + ac->map[lp[1][i]]];
+		st[2] = ac->delta[(st[2] >> TAG) + ac->map[lp[2][i]]];
+		st[3] = ac->delta[(st[3] >> TAG) + ac->map[lp[3][i]]];
+		st[4] = ac->delta[(st[4] >> TAG) + ac->map[lp[4][i]]];
+		st[5] = ac->delta[(st[5] >> TAG) + ac->map[lp[5][i]]];
+		st[6] = ac->delta[(st[6] >> TAG) + ac->map[lp[6][i]]];
+		st[7] = ac->delta[(st[7] >> TAG) + ac->map[lp[7][i]]];
 		if ((st[0] | st[1] | st[2] | st[3] | st[4] | st[5] | st[6] |
 		        st[7]) &
 		    1)
@@ -226,8 +240,8 @@ first_lanes(const struct heal_ac *ac, const char *s, size_t len)
  * far apart in a large block run slower than the same bytes close by. */
 #define WINDOW ((size_t)16 << 10)
 
-size_t
-heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len)
+static size_t
+first_windows(const struct heal_ac *ac, const char *s, size_t len)
 {
 	size_t at = 0, cut, r;
 	const char *nl;
@@ -246,6 +260,81 @@ heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len)
 	return r < len - at ? at + r : len;
 }
 
+/*
+ * Prefiltered: the automaton starts, at the root, only on a candidate
+ * position, and runs while a match may still be in progress. Once the
+ * longest partial match (the state's depth) no longer begins at the
+ * candidate, it stops, and candidates before where that match begins are
+ * skipped: every occurrence starts on a candidate and is followed from
+ * there, so the first output is the plain scan's. Where candidates are
+ * dense (cost: the bytes stepped, plus a mispredicted branch or so per
+ * candidate), the rest of the block goes to the lanes.
+ */
+#define CHUNK ((size_t)4 << 10)
+
+static size_t
+first_filtered(const struct heal_ac *ac, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t bits[CHUNK / 32], m, st;
+	size_t base, n, w, q, i, at = 0, cost = 0;
+	const char *nl;
+
+	for (base = 0; base < len; base += n) {
+		n = len - base < CHUNK ? len - base : CHUNK;
+		heal_pf_mark(ac->pf, s, len, base, n, bits);
+		for (w = 0; w < (n + 31) / 32; w++) {
+			for (m = bits[w]; m; m &= m - 1) {
+				q = base + w * 32 + (size_t)__builtin_ctz(m);
+				if (q < at)
+					continue;
+				st = 0;
+				for (i = q; i < len; i++) {
+					st = ac->delta[(st >> TAG) +
+					               ac->map[p[i]]];
+					if (st & 1)
+						return i;
+					if (DEPTH(st) < 3 &&
+					    i + 1 - DEPTH(st) > q)
+						break;
+				}
+				if (i >= len)
+					return len;
+				at = i + 1 - DEPTH(st);
+				cost += at - q + 24;
+			}
+		}
+		if (cost > (base + n) / 2 && base + n < len) {
+			/* from the root to the end of the line, then lanes */
+			heal_pf_rest(ac->pf);
+			q = at > base + n ? at : base + n;
+			nl = memchr(s + q, '\n', len - q);
+			w = nl ? (size_t)(nl - s) + 1 : len;
+			i = first_from(ac, p, w, q, 0);
+			if (i < w || w == len)
+				return i < w ? i : len;
+			i = first_windows(ac, s + w, len - w);
+			return i < len - w ? w + i : len;
+		}
+	}
+	return len;
+}
+
+size_t
+heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len)
+{
+	if (ac->pf != NULL && !heal_pf_resting(ac->pf, len))
+		return first_filtered(ac, s, len);
+	return first_windows(ac, s, len);
+}
+
+void
+heal_ac_filter_again(const struct heal_ac *ac)
+{
+	if (ac->pf != NULL)
+		heal_pf_resting(ac->pf, (size_t)-1);
+}
+
 void
 heal_ac_free(struct heal_ac *ac)
 {
@@ -256,5 +345,6 @@ heal_ac_free(struct heal_ac *ac)
 	free(ac->dict);
 	free(ac->pat_next);
 	free(ac->has_out);
+	heal_pf_free(ac->pf);
 	free(ac);
 }

@@ -150,9 +150,26 @@ void heal_ac_scan(const struct heal_ac *ac, const char *s, size_t len,
  * scanning from the start state; len if there is none. */
 size_t heal_ac_first(const struct heal_ac *ac, const char *s, size_t len);
 /* The same for a block of complete lines (the automaton restarts at each
- * '\n'), scanned in eight lanes at once, 16 KiB at a time. */
+ * '\n'): behind the SIMD prefilter when there is one, else in eight
+ * lanes at once, 16 KiB at a time. */
 size_t heal_ac_first_lines(const struct heal_ac *ac, const char *s, size_t len);
+/* Has the next heal_ac_first_lines try the prefilter whatever the
+ * blocks before were like (tests compare both paths). */
+void heal_ac_filter_again(const struct heal_ac *ac);
 void heal_ac_free(struct heal_ac *ac);
+
+/* SIMD prefilter (prefilter.c) for heal_ac_first_lines: NULL without
+ * AVX2 or with BULWARK_NO_SIMD set. heal_pf_mark sets bit i % 32 of
+ * bits[i / 32] for each position at + i (i < n, at + n <= len) where some
+ * pattern may start (a superset), and clears the others. */
+struct heal_pf *heal_pf_build(const char *const *pats, size_t n);
+void heal_pf_mark(const struct heal_pf *pf, const char *s, size_t len,
+    size_t at, size_t n, uint32_t *bits);
+/* Where candidates were too dense, heal_pf_rest has the next MiB or so
+ * skip the filter: heal_pf_resting(len) says whether to, counting len. */
+bool heal_pf_resting(struct heal_pf *pf, size_t len);
+void heal_pf_rest(struct heal_pf *pf);
+void heal_pf_free(struct heal_pf *pf);
 
 /* The result of a scan. */
 struct heal_match {

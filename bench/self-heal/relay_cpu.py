@@ -8,7 +8,10 @@ counted). Each repetition runs all of them back to back; medians over
 the repetitions. On a shared, loaded machine CPU time is far steadier
 than wall time.
 
-    python3 bench/self-heal/relay_cpu.py [--reps 15] BIN/self-heal [OTHER/self-heal...]
+    python3 bench/self-heal/relay_cpu.py [--reps 15] [--child build|seq] BIN/self-heal [OTHER/self-heal...]
+
+--child seq runs `seq 1 2000000` instead (no work between lines: the
+relay's and the scan's cost per byte, nothing else).
 """
 import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -37,6 +40,7 @@ def perf_stat(argv, env, out, inherit=True):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=15)
+    ap.add_argument("--child", choices=["build", "seq"], default="build")
     ap.add_argument("bins", nargs="+")
     a = ap.parse_args()
     if not shutil.which("perf"):
@@ -48,7 +52,7 @@ def main():
         subprocess.run(["cc", "-O2", "-o", drain, os.path.join(HERE, "drain.c")], check=True)
         script = os.path.join(tmp, "build.py")
         open(script, "w").write(BUILD)
-        child = [sys.executable, script]
+        child = [sys.executable, script] if a.child == "build" else ["seq", "1", "2000000"]
         stat = os.path.join(tmp, "stat.csv")
         names = ["child alone"] + [f"`{b} run --`" for b in a.bins]
         tree = {n: [] for n in names}
@@ -70,7 +74,7 @@ def main():
     m = statistics.median
     load = os.getloadavg()
     base = m(x[1] for x in tree[names[0]])
-    print(f"{a.reps} repetitions, medians; load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{a.child} child, {a.reps} repetitions, medians; load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print("| behind the drain | wall s | tree CPU s | tree CPU ratio | tree context switches | self-heal's own CPU s |")
     print("|---|---:|---:|---:|---:|---:|")
     for n in names:

@@ -1,7 +1,9 @@
 /* Log classification: arbitrary bytes through the streaming classifier,
  * fed in uneven chunks, must never crash, the evidence must stay one
  * printable line, and the block scan must decide exactly as a scan of
- * every line one by one does. */
+ * every line one by one does. The block automaton (SIMD prefilter, or
+ * eight lanes with BULWARK_NO_SIMD=1) must find the plain automaton's
+ * first hit from every line start. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    l.lineno != s.lineno)
 			abort();
 		heal_scan_release(&l);
+	}
+	if (rules.ac != NULL) {
+		const char *q = (const char *)data, *end = q + size;
+		int lines;
+
+		for (lines = 0; lines < 256; lines++) {
+			size_t n = (size_t)(end - q);
+			const char *nl;
+
+			heal_ac_filter_again(rules.ac);
+			if (heal_ac_first_lines(rules.ac, q, n) !=
+			    heal_ac_first(rules.ac, q, n))
+				abort();
+			nl = memchr(q, '\n', n);
+			if (nl == NULL)
+				break;
+			q = nl + 1;
+		}
 	}
 	for (p = m.evidence; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
