@@ -11,23 +11,21 @@
 #include "entry.h"
 #include "log_store.h"
 
-/* GitHub context recorded with every entry: entry key <- variable. */
-static const struct {
-	const char *key, *env;
-} context_vars[] = {
-	{ "repository", "GITHUB_REPOSITORY" },
-	{ "ref", "GITHUB_REF" },
-	{ "sha", "GITHUB_SHA" },
+/* Sorted by key, the canonical order entry_write relies on. */
+const struct entry_context_var entry_context_vars[ENTRY_CONTEXT_NVARS] = {
 	{ "actor", "GITHUB_ACTOR" },
-	{ "triggering_actor", "GITHUB_TRIGGERING_ACTOR" },
-	{ "workflow_ref", "GITHUB_WORKFLOW_REF" },
-	{ "run_id", "GITHUB_RUN_ID" },
-	{ "run_attempt", "GITHUB_RUN_ATTEMPT" },
-	{ "job", "GITHUB_JOB" },
 	{ "event_name", "GITHUB_EVENT_NAME" },
-	{ "server_url", "GITHUB_SERVER_URL" },
+	{ "job", "GITHUB_JOB" },
+	{ "ref", "GITHUB_REF" },
+	{ "repository", "GITHUB_REPOSITORY" },
+	{ "run_attempt", "GITHUB_RUN_ATTEMPT" },
+	{ "run_id", "GITHUB_RUN_ID" },
 	{ "runner", "RUNNER_NAME" },
 	{ "runner_os", "RUNNER_OS" },
+	{ "server_url", "GITHUB_SERVER_URL" },
+	{ "sha", "GITHUB_SHA" },
+	{ "triggering_actor", "GITHUB_TRIGGERING_ACTOR" },
+	{ "workflow_ref", "GITHUB_WORKFLOW_REF" },
 };
 
 int
@@ -166,8 +164,8 @@ add_context(cJSON *obj)
 	const char *v;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(context_vars); i++) {
-		v = getenv(context_vars[i].env);
+	for (i = 0; i < ENTRY_CONTEXT_NVARS; i++) {
+		v = getenv(entry_context_vars[i].env);
 		if (v == NULL || *v == 0)
 			continue;
 		if (gh == NULL) {
@@ -175,7 +173,8 @@ add_context(cJSON *obj)
 			if (gh == NULL)
 				return error_msg("out of memory");
 		}
-		if (cJSON_AddStringToObject(gh, context_vars[i].key, v) == NULL)
+		if (cJSON_AddStringToObject(gh, entry_context_vars[i].key, v) ==
+		    NULL)
 			return error_msg("out of memory");
 	}
 	return 0;

@@ -35,6 +35,13 @@ struct entry_opts {
 	bool no_context;              /* leave out the GitHub context */
 };
 
+/* The GitHub context recorded with every entry: key <- variable. */
+#define ENTRY_CONTEXT_NVARS 13
+struct entry_context_var {
+	const char *key, *env;
+};
+extern const struct entry_context_var entry_context_vars[ENTRY_CONTEXT_NVARS];
+
 int entry_event_valid(const char *event);
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
 void entry_now(char out[32]);

@@ -18,25 +18,6 @@
 
 extern char **environ;
 
-/* The GitHub context (entry key <- variable), in canonical key order. */
-static const struct {
-	const char *key, *env;
-} ctx_vars[] = {
-	{ "actor", "GITHUB_ACTOR" },
-	{ "event_name", "GITHUB_EVENT_NAME" },
-	{ "job", "GITHUB_JOB" },
-	{ "ref", "GITHUB_REF" },
-	{ "repository", "GITHUB_REPOSITORY" },
-	{ "run_attempt", "GITHUB_RUN_ATTEMPT" },
-	{ "run_id", "GITHUB_RUN_ID" },
-	{ "runner", "RUNNER_NAME" },
-	{ "runner_os", "RUNNER_OS" },
-	{ "server_url", "GITHUB_SERVER_URL" },
-	{ "sha", "GITHUB_SHA" },
-	{ "triggering_actor", "GITHUB_TRIGGERING_ACTOR" },
-	{ "workflow_ref", "GITHUB_WORKFLOW_REF" },
-};
-
 /* "key":"value", after a comma unless first. */
 static int
 put_member(struct buf *out, bool first, const char *key, const char *val)
@@ -109,7 +90,7 @@ put_fields(struct buf *out, const struct field *v, size_t n)
 static int
 put_context(struct buf *out)
 {
-	const char *val[ARRAY_SIZE(ctx_vars)] = { 0 };
+	const char *val[ENTRY_CONTEXT_NVARS] = { 0 };
 	char **ep;
 	size_t i, n;
 	bool any = false;
@@ -118,20 +99,21 @@ put_context(struct buf *out)
 	for (ep = environ; ep != NULL && *ep != NULL; ep++) {
 		if ((*ep)[0] != 'G' && (*ep)[0] != 'R')
 			continue;
-		for (i = 0; i < ARRAY_SIZE(ctx_vars); i++) {
-			n = strlen(ctx_vars[i].env);
+		for (i = 0; i < ENTRY_CONTEXT_NVARS; i++) {
+			n = strlen(entry_context_vars[i].env);
 			if (val[i] == NULL &&
-			    strncmp(*ep, ctx_vars[i].env, n) == 0 &&
+			    strncmp(*ep, entry_context_vars[i].env, n) == 0 &&
 			    (*ep)[n] == '=')
 				val[i] = *ep + n + 1;
 		}
 	}
-	for (i = 0; i < ARRAY_SIZE(ctx_vars); i++) {
+	for (i = 0; i < ENTRY_CONTEXT_NVARS; i++) {
 		if (val[i] == NULL || *val[i] == 0)
 			continue;
 		if (!any && buf_adds(out, ",\"github\":{") < 0)
 			return -1;
-		if ((rc = put_member(out, !any, ctx_vars[i].key, val[i])) < 0)
+		if ((rc = put_member(
+		         out, !any, entry_context_vars[i].key, val[i])) < 0)
 			return rc;
 		any = true;
 	}
