@@ -155,6 +155,7 @@ chaos_proxy_run(const struct chaos_proxy_opts *o)
 	struct proxy_conn *list = NULL, **pp;
 	struct proxy_knobs knobs;
 	struct sigaction sa;
+	sigset_t stops, orig, waitmask;
 	uint64_t count = 0;
 	char *buf = NULL;
 	int lfd = -1, ep = -1, rc = -1;
@@ -162,13 +163,27 @@ chaos_proxy_run(const struct chaos_proxy_opts *o)
 	chaos_proxy_load_knobs(&knobs);
 	if (chaos_proxy_resolve(o->upstream, &up, &uplen) != 0)
 		return -1;
-	if (chaos_proxy_listen(o, &lfd) != 0)
-		return -1;
+	/*
+	 * SIGINT/SIGTERM stay blocked except inside epoll_pwait: a stop that
+	 * landed between the loop's check and a wait with no timeout would
+	 * otherwise be lost, and the proxy would wait for good (seen once
+	 * under ASan in CI: proxy_stop's waitpid never returned).
+	 */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, &orig);
+	waitmask = orig;
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* handlers first: listening tells the caller we are ready */
+	if (chaos_proxy_listen(o, &lfd) != 0)
+		goto out;
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0) {
 		error_errno("cannot create epoll");
@@ -189,7 +204,8 @@ chaos_proxy_run(const struct chaos_proxy_opts *o)
 			    o->deadline_ms)
 				break;
 		}
-		n = epoll_wait(ep, evs, (int)ARRAY_SIZE(evs), timeout);
+		n = epoll_pwait(
+		    ep, evs, (int)ARRAY_SIZE(evs), timeout, &waitmask);
 		if (n < 0 && errno != EINTR) {
 			error_errno("epoll_wait");
 			goto out;
@@ -246,7 +262,9 @@ out:
 	free(buf);
 	if (ep >= 0)
 		close(ep);
-	close(lfd);
+	if (lfd >= 0)
+		close(lfd);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
 	return rc;
 }
 

@@ -77,10 +77,21 @@ proxy_start_to(int port, uint64_t seed, const char *t1, const char *t2)
 static inline void
 proxy_stop(struct proxy *px)
 {
-	int st;
+	int st, i;
 
 	kill(px->pid, SIGTERM);
-	waitpid(px->pid, &st, 0);
+	/* bounded: a proxy that misses its SIGTERM fails here, not at the
+	 * suite's timeout */
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(px->pid, &st, WNOHANG) == px->pid)
+			break;
+		usleep(10000);
+	}
+	if (i == 1000) {
+		kill(px->pid, SIGKILL);
+		waitpid(px->pid, &st, 0);
+		fail_msg("the proxy did not stop within 10 s of SIGTERM");
+	}
 	/* SIGTERM is a clean stop */
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }

@@ -260,6 +260,29 @@ test_splice_full_pipe_keeps_reading(void **s)
 	close(o[1]);
 }
 
+/* A SIGTERM that lands while the proxy handles a close (not inside its
+ * wait) must still stop it: the flag was once checked only before a wait
+ * with no timeout, and a stop in between was lost for good. Many short
+ * rounds with the stop sent right after the client's close; proxy_stop
+ * fails after 10 s instead of hanging. */
+static void
+test_stop_during_close_not_lost(void **s)
+{
+	char b[4096];
+	int i, fd;
+
+	(void)s;
+	memset(b, 'x', sizeof(b));
+	for (i = 0; i < 150; i++) {
+		struct proxy px = proxy_start_to(echo.port, 1, NULL, NULL);
+
+		fd = dial(px.port);
+		assert_int_equal(write(fd, b, sizeof(b)), (ssize_t)sizeof(b));
+		close(fd);
+		proxy_stop(&px);
+	}
+}
+
 int
 main(void)
 {
@@ -267,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_no_toxic_both_ways_small_pipe),
 		cmocka_unit_test(test_no_toxic_both_ways_default_pipe),
 		cmocka_unit_test(test_splice_full_pipe_keeps_reading),
+		cmocka_unit_test(test_stop_during_close_not_lost),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
