@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/xalloc.h"
 #include "heal.h"
+#include "corpus_each.h"
 #include "tmpdir.h"
 
 static bool
@@ -195,52 +196,49 @@ static const struct {
 	    HEAL_CACHE_CORRUPT },
 };
 
+static const size_t steps[] = { 1, 7, 100, 4096, (size_t)1 << 20 };
+
+struct agree {
+	struct heal_rules *rules;
+	struct buf all;
+};
+
+/* One excerpt: chunked scans agree with the per-line one; then it joins
+ * the whole, with some filler. */
+static void
+agree_excerpt(const char *log, size_t len, size_t n, void *ctx)
+{
+	struct agree *a = ctx;
+	struct heal_match ref, got;
+	size_t k;
+	int f;
+
+	by_lines(a->rules, log, len, &ref);
+	for (k = 0; k < ARRAY_SIZE(steps); k++) {
+		by_chunks(a->rules, log, len, steps[k], &got);
+		assert_same(&ref, &got);
+	}
+	(void)buf_add(&a->all, log, len);
+	if (len && log[len - 1] != '\n')
+		(void)buf_addch(&a->all, '\n');
+	for (f = 0; f < (int)(n % 13); f++)
+		(void)buf_addf(&a->all,
+		    "2024-10-18T23:27:40.1234567Z compiling unit %d "
+		    "0123456789abcdef\n",
+		    f);
+}
+
 static void
 test_blocks_agree_with_lines(void **state)
 {
-	const char *src = getenv("BULWARK_SRC");
-	static const size_t steps[] = { 1, 7, 100, 4096, (size_t)1 << 20 };
 	struct heal_rules rules = HEAL_RULES_INIT;
-	struct buf all = BUF_INIT(0);
-	char *dir, *index, *text, *line, *save = NULL;
+	struct agree a = { &rules, BUF_INIT(0) };
 	struct heal_match ref, got;
-	size_t k, n = 0;
+	size_t k, n;
 	(void)state;
 
-	dir = xasprintf("%s/tests/actions/self-heal/logs", src);
-	index = tmpdir_path(dir, "index.tsv");
-	text = tmpdir_read(index, NULL);
-	assert_non_null(text);
 	assert_int_equal(heal_rules_setup(&rules, NULL), 0);
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *p = line, *file, *path, *log;
-		size_t len;
-		int f;
-
-		if (*line == '#')
-			continue;
-		file = strsep(&p, "\t");
-		path = tmpdir_path(dir, file);
-		log = tmpdir_read(path, &len);
-		assert_non_null(log);
-		by_lines(&rules, log, len, &ref);
-		for (k = 0; k < ARRAY_SIZE(steps); k++) {
-			by_chunks(&rules, log, len, steps[k], &got);
-			assert_same(&ref, &got);
-		}
-		(void)buf_add(&all, log, len);
-		if (len && log[len - 1] != '\n')
-			(void)buf_addch(&all, '\n');
-		for (f = 0; f < (int)(n % 13); f++)
-			(void)buf_addf(&all,
-			    "2024-10-18T23:27:40.1234567Z compiling unit %d "
-			    "0123456789abcdef\n",
-			    f);
-		n++;
-		free(log);
-		free(path);
-	}
+	n = corpus_each(agree_excerpt, &a);
 	/* context only on lines the block pass skips, escapes, CRs */
 	for (k = 0; k < ARRAY_SIZE(synthetic); k++) {
 		size_t len = strlen(synthetic[k].log), j;
@@ -252,18 +250,15 @@ test_blocks_agree_with_lines(void **state)
 			assert_same(&ref, &got);
 		}
 	}
-	by_lines(&rules, all.data, all.len, &ref);
+	by_lines(&rules, a.all.data, a.all.len, &ref);
 	assert_int_not_equal(ref.cls, HEAL_NONE);
 	for (k = 0; k < ARRAY_SIZE(steps); k++) {
-		by_chunks(&rules, all.data, all.len, steps[k], &got);
+		by_chunks(&rules, a.all.data, a.all.len, steps[k], &got);
 		assert_same(&ref, &got);
 	}
 	assert_true(n >= 60);
-	buf_release(&all);
+	buf_release(&a.all);
 	heal_rules_release(&rules);
-	free(text);
-	free(index);
-	free(dir);
 }
 
 int

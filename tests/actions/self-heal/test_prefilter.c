@@ -19,6 +19,7 @@
 #include "common/buf.h"
 #include "common/xalloc.h"
 #include "heal.h"
+#include "corpus_each.h"
 #include "tmpdir.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -57,55 +58,40 @@ agree_everywhere(const struct heal_ac *ac, const char *s, size_t len)
 	return hits;
 }
 
+/* Each excerpt, then quiet filler: long stretches without a candidate,
+ * as in a real build. */
+static void
+add_excerpt(const char *log, size_t len, size_t n, void *ctx)
+{
+	struct buf *all = ctx;
+	size_t f;
+
+	(void)buf_add(all, log, len);
+	if (len && log[len - 1] != '\n')
+		(void)buf_addch(all, '\n');
+	for (f = 0; f < n % 97 * 11; f++)
+		(void)buf_addf(all,
+		    "2024-10-18T23:27:40.1234567Z [%zu/9000] 0123 4567 "
+		    "89 / 0x%zx\n",
+		    f, f * 7919);
+}
+
 static void
 test_corpus_agrees(void **state)
 {
-	const char *src = getenv("BULWARK_SRC");
 	struct heal_rules rules = HEAL_RULES_INIT;
 	struct buf all = BUF_INIT(0);
-	char *dir, *index, *text, *line, *save = NULL;
-	size_t n = 0, f;
+	size_t n;
 	(void)state;
 
-	dir = xasprintf("%s/tests/actions/self-heal/logs", src);
-	index = tmpdir_path(dir, "index.tsv");
-	text = tmpdir_read(index, NULL);
-	assert_non_null(text);
 	assert_int_equal(heal_rules_setup(&rules, NULL), 0);
 	heal_rules_automaton(&rules);
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *p = line, *file, *path, *log;
-		size_t len;
-
-		if (*line == '#')
-			continue;
-		file = strsep(&p, "\t");
-		path = tmpdir_path(dir, file);
-		log = tmpdir_read(path, &len);
-		assert_non_null(log);
-		(void)buf_add(&all, log, len);
-		if (len && log[len - 1] != '\n')
-			(void)buf_addch(&all, '\n');
-		/* quiet filler between the excerpts: long stretches
-		 * without a candidate, as in a real build */
-		for (f = 0; f < n % 97 * 11; f++)
-			(void)buf_addf(&all,
-			    "2024-10-18T23:27:40.1234567Z [%zu/9000] 0123 4567 "
-			    "89 / 0x%zx\n",
-			    f, f * 7919);
-		n++;
-		free(log);
-		free(path);
-	}
+	n = corpus_each(add_excerpt, &all);
 	assert_true(n >= 60);
 	/* every excerpt has some pattern in it */
 	assert_true(agree_everywhere(rules.ac, all.data, all.len) >= n);
 	buf_release(&all);
 	heal_rules_release(&rules);
-	free(text);
-	free(index);
-	free(dir);
 }
 
 static const char *const frags[] = { "he", "she", "HERS", "hi", "s", "x",
