@@ -119,6 +119,27 @@ test_network(void **state)
 	assert_string_equal(m.evidence, "npm error code ECONNRESET");
 }
 
+/* npm's E404 is "code E404"; a digest that happens to contain e404 is
+ * no reason to veto the retry of a network failure. */
+static void
+test_digest_is_not_e404(void **state)
+{
+	struct heal_match m;
+	(void)state;
+	classify(&rules,
+	    "#12 writing image sha256:51e4042df722eb3165f40dc5f4bf33d0197ecb07 "
+	    "done\n"
+	    "npm error code ECONNRESET\n",
+	    1, 0, &m);
+	assert_int_equal(m.cls, HEAL_NETWORK);
+	assert_string_equal(m.rule_id, "econnreset");
+	classify(
+	    &rules, "npm ERR! code E404\nnpm ERR! 404 Not Found\n", 1, 0, &m);
+	assert_int_equal(m.cls, HEAL_DETERMINISTIC);
+	assert_string_equal(m.rule_id, "npm-e404");
+	assert_int_equal(m.line, 1);
+}
+
 static void
 test_deterministic_wins(void **state)
 {
@@ -372,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_bad_rules),
 		cmocka_unit_test(test_builtin_regexes_compile),
 		cmocka_unit_test(test_class_names),
+		cmocka_unit_test(test_digest_is_not_e404),
 		cmocka_unit_test(test_markdown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
