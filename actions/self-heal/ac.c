@@ -261,14 +261,16 @@ first_windows(const struct heal_ac *ac, const char *s, size_t len)
 }
 
 /*
- * Prefiltered: the automaton starts, at the root, only on a candidate
- * position, and runs while a match may still be in progress. Once the
- * longest partial match (the state's depth) no longer begins at the
- * candidate, it stops, and candidates before where that match begins are
- * skipped: every occurrence starts on a candidate and is followed from
- * there, so the first output is the plain scan's. Where candidates are
- * dense (cost: the bytes stepped, plus a mispredicted branch or so per
- * candidate), the rest of the block goes to the lanes.
+ * Prefiltered: the automaton starts, at the root, `lead` bytes before a
+ * mark (where a pattern whose window was marked may begin), and runs
+ * while a match beginning at or before the mark may still be in
+ * progress. Once the longest partial match (the state's depth) begins
+ * after the mark, it stops, and marks before where that match begins are
+ * skipped: every occurrence has a mark at most `lead` bytes after its
+ * start and is followed from there, so the first output is the plain
+ * scan's. Where marks are dense (cost: the bytes stepped, plus a
+ * mispredicted branch or so per mark), the rest of the block goes to the
+ * lanes.
  */
 #define CHUNK ((size_t)4 << 10)
 
@@ -276,8 +278,9 @@ static size_t
 first_filtered(const struct heal_ac *ac, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const size_t lead = heal_pf_lead(ac->pf);
 	uint32_t bits[CHUNK / 32], m, st;
-	size_t base, n, w, q, i, at = 0, cost = 0;
+	size_t base, n, w, q, i, mark, at = 0, cost = 0;
 	const char *nl;
 
 	for (base = 0; base < len; base += n) {
@@ -285,9 +288,12 @@ first_filtered(const struct heal_ac *ac, const char *s, size_t len)
 		heal_pf_mark(ac->pf, s, len, base, n, bits);
 		for (w = 0; w < (n + 31) / 32; w++) {
 			for (m = bits[w]; m; m &= m - 1) {
-				q = base + w * 32 + (size_t)__builtin_ctz(m);
-				if (q < at)
+				mark = base + w * 32 + (size_t)__builtin_ctz(m);
+				if (mark < at)
 					continue;
+				q = mark >= lead && mark - lead > at
+				        ? mark - lead
+				        : at;
 				st = 0;
 				for (i = q; i < len; i++) {
 					st = ac->delta[(st >> TAG) +
@@ -295,7 +301,7 @@ first_filtered(const struct heal_ac *ac, const char *s, size_t len)
 					if (st & 1)
 						return i;
 					if (DEPTH(st) < 3 &&
-					    i + 1 - DEPTH(st) > q)
+					    i + 1 - DEPTH(st) > mark)
 						break;
 				}
 				if (i >= len)
@@ -305,9 +311,13 @@ first_filtered(const struct heal_ac *ac, const char *s, size_t len)
 			}
 		}
 		if (cost > (base + n) / 2 && base + n < len) {
-			/* from the root to the end of the line, then lanes */
+			/* from the root to the end of the line, then lanes;
+			 * patterns starting up to lead bytes back may have
+			 * their marks in the chunks not looked at */
 			heal_pf_rest(ac->pf);
-			q = at > base + n ? at : base + n;
+			q = base + n - (lead < base + n ? lead : base + n);
+			if (q < at)
+				q = at;
 			nl = memchr(s + q, '\n', len - q);
 			w = nl ? (size_t)(nl - s) + 1 : len;
 			i = first_from(ac, p, w, q, 0);

@@ -160,11 +160,14 @@ void heal_ac_free(struct heal_ac *ac);
 
 /* SIMD prefilter (prefilter.c) for heal_ac_first_lines: NULL without
  * AVX2 or with BULWARK_NO_SIMD set. heal_pf_mark sets bit i % 32 of
- * bits[i / 32] for each position at + i (i < n, at + n <= len) where some
- * pattern may start (a superset), and clears the others. */
+ * bits[i / 32] for each position at + i (i < n, at + n <= len) where the
+ * window of some pattern may start (a superset), and clears the others.
+ * Every occurrence of a pattern inside s[0..len) starting at q has a mark
+ * in q..q + heal_pf_lead(). */
 struct heal_pf *heal_pf_build(const char *const *pats, size_t n);
 void heal_pf_mark(const struct heal_pf *pf, const char *s, size_t len,
     size_t at, size_t n, uint32_t *bits);
+size_t heal_pf_lead(const struct heal_pf *pf);
 /* Where candidates were too dense, heal_pf_rest has the next MiB or so
  * skip the filter: heal_pf_resting(len) says whether to, counting len. */
 bool heal_pf_resting(struct heal_pf *pf, size_t len);

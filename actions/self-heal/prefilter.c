@@ -1,21 +1,31 @@
 #include "common/compat.h"
 
+#include <endian.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
 #include "heal.h"
+#include "prefilter_int.h"
 
 /*
  * A "Teddy" prefilter (after Hyperscan and Rust's aho-corasick) in front
- * of the automaton: the first four bytes of every pattern, case-folded,
- * are spread over eight buckets; a byte position is a candidate when,
- * for some bucket, each of the four bytes from it has its low nibble
- * and its high nibble in that bucket's sets. With AVX2 that is eight
- * shuffles per 32 positions, several times cheaper than one automaton
- * step per byte. Candidates are a superset of the positions where a
- * pattern starts; the automaton confirms them (ac.c).
+ * of the automaton, in two stages.
+ *
+ * 1. Each pattern is represented by a window of four of its bytes, at an
+ *    offset of up to PF_MAXOFF into it (prefilter_build.c chooses them);
+ *    the windows are spread over eight buckets. A position is marked
+ *    when, for some bucket, each of the four bytes from it has its low
+ *    and its high nibble in that bucket's sets: with AVX2, eight shuffles
+ *    per 32 positions. With ~120 patterns the sets of a bucket are wide,
+ *    so this stage marks a few positions per line of ordinary text.
+ * 2. A marked position stays marked only if its four bytes hash to the
+ *    hash of some window (one bit test in an 8 KiB table). This leaves
+ *    few marks but the real windows.
+ *
+ * A pattern starts at most `lead` bytes before the mark of its window;
+ * the automaton confirms (ac.c).
  *
  * Runtime dispatch: glibc's CPU_FEATURE_ACTIVE rather than CPUID or
  * __builtin_cpu_supports (see actions/audit-append/cpu.c); without AVX2,
@@ -31,113 +41,9 @@
 #endif
 #endif
 
-#define NPOS 4
-#define NBUCKET 8
+#define NPOS PF_NPOS
 /* output a dense block sends to the lanes before the next try */
 #define REST ((size_t)1 << 20)
-
-struct heal_pf {
-	/* lo[k], hi[k]: bucket bits by nibble of the byte at offset k,
-	 * each 16-entry table twice (AVX2 shuffles within 128-bit halves) */
-	uint8_t lo[NPOS][32];
-	uint8_t hi[NPOS][32];
-	/* bytes left before the filter is tried again, after a block where
-	 * candidates were too dense to pay (a hint, not state: any value
-	 * gives the same results) */
-	_Atomic size_t rest;
-};
-
-static unsigned char
-fold(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
-static int
-popcount16(unsigned v)
-{
-	int n = 0;
-
-	for (; v; v &= v - 1)
-		n++;
-	return n;
-}
-
-/* Chance (x 2^32) that a uniform random 4-byte string hits a bucket with
- * these nibble sets: the greedy assignment keeps the sum small. */
-static uint64_t
-bucket_cost(const unsigned lo[NPOS], const unsigned hi[NPOS])
-{
-	uint64_t c = 1;
-	int k;
-
-	for (k = 0; k < NPOS; k++)
-		c *= (uint64_t)(popcount16(lo[k]) * popcount16(hi[k]));
-	return c;
-}
-
-static struct heal_pf *
-pf_new(const char *const *pats, size_t n)
-{
-	struct heal_pf *pf = xcalloc(1, sizeof(*pf));
-	unsigned lo[NBUCKET][NPOS] = { { 0 } }, hi[NBUCKET][NPOS] = { { 0 } };
-	bool used[NBUCKET] = { false };
-	size_t i;
-	int b, k, j;
-
-	for (i = 0; i < n; i++) {
-		const unsigned char *p = (const unsigned char *)pats[i];
-		unsigned pl[NPOS], ph[NPOS], tl[NPOS], th[NPOS];
-		uint64_t best = 0, cost;
-		int pick = -1, alt = 0;
-
-		if (!*p)
-			continue; /* matches nothing */
-		for (k = 0; k < NPOS; k++) {
-			if (p[k] == '\0') {
-				/* shorter than NPOS: any byte from here */
-				for (; k < NPOS; k++)
-					pl[k] = ph[k] = 0xffff;
-				break;
-			}
-			pl[k] = 1u << (fold(p[k]) & 15);
-			ph[k] = 1u << (fold(p[k]) >> 4);
-		}
-		for (b = 0; b < NBUCKET && pick < 0; b++)
-			if (!used[b])
-				pick = b;
-		for (b = 0; b < NBUCKET && pick < 0; b++) {
-			for (k = 0; k < NPOS; k++) {
-				tl[k] = lo[b][k] | pl[k];
-				th[k] = hi[b][k] | ph[k];
-			}
-			cost = bucket_cost(tl, th) - bucket_cost(lo[b], hi[b]);
-			if (b == 0 || cost < best) {
-				best = cost;
-				alt = b;
-			}
-		}
-		if (pick < 0)
-			pick = alt;
-		used[pick] = true;
-		for (k = 0; k < NPOS; k++) {
-			lo[pick][k] |= pl[k];
-			hi[pick][k] |= ph[k];
-		}
-	}
-	for (b = 0; b < NBUCKET; b++)
-		for (k = 0; k < NPOS; k++)
-			for (j = 0; j < 16; j++) {
-				uint8_t bit = (uint8_t)(1u << b);
-				if (lo[b][k] & (1u << j))
-					pf->lo[k][j] = pf->lo[k][j + 16] =
-					    (uint8_t)(pf->lo[k][j] | bit);
-				if (hi[b][k] & (1u << j))
-					pf->hi[k][j] = pf->hi[k][j + 16] =
-					    (uint8_t)(pf->hi[k][j] | bit);
-			}
-	return pf;
-}
 
 /* Bucket bits of position i, by the scalar tables; bytes past the end
  * match anything (a superset is safe). */
@@ -148,10 +54,34 @@ cand_at(const struct heal_pf *pf, const unsigned char *p, size_t len, size_t i)
 	int k;
 
 	for (k = 0; k < NPOS && i + (size_t)k < len; k++) {
-		unsigned char c = fold(p[i + (size_t)k]);
+		unsigned char c = p[i + (size_t)k];
 		m &= (unsigned)(pf->lo[k][c & 15] & pf->hi[k][c >> 4]);
 	}
 	return m;
+}
+
+/* Stage 2: clears the marks whose four bytes are no window. */
+static void
+keep_windows(const struct heal_pf *pf, const unsigned char *p, size_t len,
+    size_t at, size_t n, uint32_t *bits)
+{
+	size_t w, i;
+	uint32_t m, v;
+	unsigned h;
+
+	for (w = 0; w < (n + 31) / 32; w++)
+		for (m = bits[w]; m; m &= m - 1) {
+			i = at + w * 32 + (size_t)__builtin_ctz(m);
+			if (i + NPOS <= len) {
+				memcpy(&v, p + i, 4);
+				v = le32toh(v);
+				h = pf_hash(v);
+				if (pf->win[h / 64] >> (h % 64) & 1)
+					continue;
+			}
+			/* no window here: a whole one would fit in len */
+			bits[w] &= ~(m & -m);
+		}
 }
 
 #ifdef HAVE_TEDDY
@@ -170,41 +100,41 @@ have_avx2(void)
 	return v != 0;
 }
 
-__attribute__((target("avx2"))) static inline __m256i
-fold32(__m256i v)
-{
-	/* 'A'..'Z' moved to -128..-103, then one signed compare */
-	__m256i t = _mm256_add_epi8(v, _mm256_set1_epi8(128 - 'A'));
-	__m256i up = _mm256_cmpgt_epi8(_mm256_set1_epi8(-128 + 26), t);
-	return _mm256_or_si256(v, _mm256_and_si256(up, _mm256_set1_epi8(32)));
-}
+/* Bucket bits of the 32 positions from q for window byte k. */
+#define NIBBLES(k)                                                             \
+	_mm256_and_si256(                                                      \
+	    _mm256_shuffle_epi8(lo##k, _mm256_and_si256(v##k, nib)),           \
+	    _mm256_shuffle_epi8(                                               \
+	        hi##k, _mm256_and_si256(_mm256_srli_epi16(v##k, 4), nib)))
 
 __attribute__((target("avx2"))) static size_t
 mark_avx2(const struct heal_pf *pf, const unsigned char *p, size_t len,
     size_t at, size_t n, uint32_t *bits)
 {
+	/* spelled out for the four window bytes: as a loop, gcc keeps the
+	 * tables in memory and does not unroll */
 	const __m256i nib = _mm256_set1_epi8(15);
-	__m256i lo[NPOS], hi[NPOS];
+	const __m256i lo0 = _mm256_loadu_si256((const __m256i *)pf->lo[0]);
+	const __m256i lo1 = _mm256_loadu_si256((const __m256i *)pf->lo[1]);
+	const __m256i lo2 = _mm256_loadu_si256((const __m256i *)pf->lo[2]);
+	const __m256i lo3 = _mm256_loadu_si256((const __m256i *)pf->lo[3]);
+	const __m256i hi0 = _mm256_loadu_si256((const __m256i *)pf->hi[0]);
+	const __m256i hi1 = _mm256_loadu_si256((const __m256i *)pf->hi[1]);
+	const __m256i hi2 = _mm256_loadu_si256((const __m256i *)pf->hi[2]);
+	const __m256i hi3 = _mm256_loadu_si256((const __m256i *)pf->hi[3]);
 	size_t i = 0;
-	int k;
 
-	for (k = 0; k < NPOS; k++) {
-		lo[k] = _mm256_loadu_si256((const __m256i *)pf->lo[k]);
-		hi[k] = _mm256_loadu_si256((const __m256i *)pf->hi[k]);
-	}
+	_Static_assert(NPOS == 4, "mark_avx2 reads four window bytes");
 	for (; i + 32 <= n && at + i + 32 + NPOS - 1 <= len; i += 32) {
 		const unsigned char *q = p + at + i;
-		__m256i m = _mm256_set1_epi8(-1);
+		__m256i v0 = _mm256_loadu_si256((const __m256i *)q);
+		__m256i v1 = _mm256_loadu_si256((const __m256i *)(q + 1));
+		__m256i v2 = _mm256_loadu_si256((const __m256i *)(q + 2));
+		__m256i v3 = _mm256_loadu_si256((const __m256i *)(q + 3));
+		__m256i m =
+		    _mm256_and_si256(_mm256_and_si256(NIBBLES(0), NIBBLES(1)),
+		        _mm256_and_si256(NIBBLES(2), NIBBLES(3)));
 
-		for (k = 0; k < NPOS; k++) {
-			__m256i v = fold32(
-			    _mm256_loadu_si256((const __m256i *)(q + k)));
-			__m256i l = _mm256_shuffle_epi8(
-			    lo[k], _mm256_and_si256(v, nib));
-			__m256i h = _mm256_shuffle_epi8(hi[k],
-			    _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
-			m = _mm256_and_si256(m, _mm256_and_si256(l, h));
-		}
 		bits[i / 32] = ~(uint32_t)_mm256_movemask_epi8(
 		    _mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
 	}
@@ -221,7 +151,6 @@ heal_pf_build(const char *const *pats, size_t n)
 #endif
 	(void)pats;
 	(void)n;
-	(void)pf_new;
 	return NULL;
 }
 
@@ -242,6 +171,14 @@ heal_pf_mark(const struct heal_pf *pf, const char *s, size_t len, size_t at,
 		if (cand_at(pf, p, len, at + i))
 			bits[i / 32] |= (uint32_t)1 << (i % 32);
 	}
+	if (pf->exact)
+		keep_windows(pf, p, len, at, n, bits);
+}
+
+size_t
+heal_pf_lead(const struct heal_pf *pf)
+{
+	return pf->lead;
 }
 
 bool

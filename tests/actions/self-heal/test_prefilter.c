@@ -199,41 +199,117 @@ test_marks_cover_starts(void **state)
 {
 	const char *pats[] = { "he", "she", "his", "HERS", "x", "E4",
 		"\xc3\xa9t\xc3\xa9", "connection refused", "econnreset", "zz",
-		"", "tests:", "\xff\xfe", "compilation failure", "0" };
-	struct heal_pf *pf = heal_pf_build(pats, ARRAY_SIZE(pats));
+		"", "tests:", "\xff\xfe", "compilation failure", "0",
+		"q7q7q7q7q7q7q", "error TS2345: argument" };
+	/* all at least four bytes: the second stage (window hashes) on */
+	const char *longer[] = { "HERS", "\xc3\xa9t\xc3\xa9",
+		"connection refused", "econnreset",
+		"tests:", "compilation failure", "q7q7q7q7q7q7q",
+		"error TS2345: argument", "[_@]^", "zz zz" };
+	const struct {
+		const char *const *v;
+		size_t n;
+	} sets[] = { { pats, ARRAY_SIZE(pats) },
+		{ longer, ARRAY_SIZE(longer) } };
 	struct buf b = BUF_INIT(0);
 	uint32_t bits[(4096 + 31) / 32];
-	size_t round, at, n, i, starts = 0;
+	unsigned char *mark = NULL;
+	size_t set, round, at, n, i, j, lead, starts = 0, far = 0;
 	(void)state;
 
-	if (pf == NULL) {
-		/* no AVX2, or BULWARK_NO_SIMD: the lanes run instead */
-		heal_pf_free(pf);
-		skip();
-	}
-	for (round = 0; round < 200; round++) {
-		random_text(&b, 1 + next_rand() % 9000, (unsigned)round % 50);
-		for (at = 0; at < b.len; at += n) {
-			n = 1 + next_rand() % 4096;
-			if (n > b.len - at)
-				n = b.len - at;
-			heal_pf_mark(pf, b.data, b.len, at, n, bits);
-			for (i = 0; i < n; i++) {
-				int want = starts_here(pats, ARRAY_SIZE(pats),
-				    b.data + at + i, b.len - at - i);
-				int got = (bits[i / 32] >> (i % 32)) & 1;
-				starts += (size_t)want;
-				if (want)
-					assert_int_equal(got, 1);
-			}
-			/* bits past n are clear */
-			if (n % 32)
-				assert_int_equal(bits[n / 32] >> (n % 32), 0);
+	for (set = 0; set < ARRAY_SIZE(sets); set++) {
+		struct heal_pf *pf = heal_pf_build(sets[set].v, sets[set].n);
+
+		if (pf == NULL) {
+			/* no AVX2, or BULWARK_NO_SIMD: the lanes run instead */
+			free(mark);
+			buf_release(&b);
+			skip();
 		}
+		lead = heal_pf_lead(pf);
+		for (round = 0; round < 200; round++) {
+			random_text(
+			    &b, 1 + next_rand() % 9000, (unsigned)round % 50);
+			if (round % 7 == 0)
+				(void)buf_add(&b, "[_@]^ ZZ ZZ", 11);
+			mark = xrealloc(mark, b.len + 1);
+			for (at = 0; at < b.len; at += n) {
+				n = 1 + next_rand() % 4096;
+				if (n > b.len - at)
+					n = b.len - at;
+				heal_pf_mark(pf, b.data, b.len, at, n, bits);
+				for (i = 0; i < n; i++)
+					mark[at + i] =
+					    (bits[i / 32] >> (i % 32)) & 1;
+				/* bits past n are clear */
+				if (n % 32)
+					assert_int_equal(
+					    bits[n / 32] >> (n % 32), 0);
+			}
+			/* a mark within lead bytes after every start */
+			for (i = 0; i < b.len; i++) {
+				if (!starts_here(sets[set].v, sets[set].n,
+				        b.data + i, b.len - i))
+					continue;
+				starts++;
+				for (j = i;
+				     j < b.len && j <= i + lead && !mark[j];
+				     j++)
+					;
+				assert_true(j < b.len && j <= i + lead);
+				far += j > i;
+			}
+		}
+		/* some windows were taken inside their pattern */
+		assert_true(lead > 0 && far > 0);
+		heal_pf_free(pf);
 	}
 	assert_true(starts > 0);
+	free(mark);
+	buf_release(&b);
+}
+
+/* A build's output: the catalogue's windows mark few of its positions,
+ * though "compil" begins every line and digests are full of "e4". */
+static void
+test_build_log_is_quiet(void **state)
+{
+	struct heal_rules rules = HEAL_RULES_INIT;
+	const char *pats[HEAL_MAX_RULES + HEAL_NHINT];
+	struct heal_pf *pf;
+	struct buf b = BUF_INIT(0);
+	uint32_t bits[(4096 + 31) / 32];
+	size_t i, k, np = 0, at, n, marks = 0, lines = 20000;
+	(void)state;
+
+	assert_int_equal(heal_rules_setup(&rules, NULL), 0);
+	for (i = 0; i < rules.nr; i++)
+		pats[np++] = rules.v[i].contains ? rules.v[i].contains : "";
+	for (i = 0; i < HEAL_NHINT; i++)
+		pats[np++] = heal_hint_keys[i];
+	pf = heal_pf_build(pats, np);
+	if (pf == NULL) {
+		heal_rules_release(&rules);
+		skip();
+	}
+	for (i = 0; i < lines; i++) {
+		(void)buf_addf(
+		    &b, "%s unit %zu ", i % 3 ? "compiling" : "Compiling", i);
+		for (k = 0; k < 8; k++)
+			(void)buf_addf(&b, "%08x", next_rand());
+		(void)buf_addch(&b, '\n');
+	}
+	for (at = 0; at < b.len; at += n) {
+		n = b.len - at < 4096 ? b.len - at : 4096;
+		heal_pf_mark(pf, b.data, b.len, at, n, bits);
+		for (i = 0; i < (n + 31) / 32; i++)
+			marks += (size_t)__builtin_popcount(bits[i]);
+	}
+	/* pattern starts as windows marked 1.8 per line here */
+	assert_true(marks * 20 < lines);
 	buf_release(&b);
 	heal_pf_free(pf);
+	heal_rules_release(&rules);
 }
 
 int
@@ -243,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_corpus_agrees),
 		cmocka_unit_test(test_random_agrees),
 		cmocka_unit_test(test_marks_cover_starts),
+		cmocka_unit_test(test_build_log_is_quiet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
