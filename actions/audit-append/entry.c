@@ -50,7 +50,11 @@ entry_event_valid(const char *event)
 void
 entry_now(char out[32])
 {
-	entry_format_time((int64_t)time(NULL), out);
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		ts.tv_sec = 0;
+	entry_format_time((int64_t)ts.tv_sec, out);
 }
 
 /* n decimal digits of v (0 <= v < 10^n), zero-padded. */

@@ -90,22 +90,27 @@ put_fields(struct buf *out, const struct field *v, size_t n)
 static int
 put_context(struct buf *out)
 {
-	const char *val[ENTRY_CONTEXT_NVARS] = { 0 };
+	const char *val[ENTRY_CONTEXT_NVARS] = { 0 }, *eq;
+	size_t len[ENTRY_CONTEXT_NVARS];
 	char **ep;
 	size_t i, n;
 	bool any = false;
 	int rc;
 
+	/* A runner has dozens of GITHUB_* and RUNNER_* variables: each name
+	 * is measured once and compared only with names of its length. */
+	for (i = 0; i < ENTRY_CONTEXT_NVARS; i++)
+		len[i] = strlen(entry_context_vars[i].env);
 	for (ep = environ; ep != NULL && *ep != NULL; ep++) {
 		if ((*ep)[0] != 'G' && (*ep)[0] != 'R')
 			continue;
-		for (i = 0; i < ENTRY_CONTEXT_NVARS; i++) {
-			n = strlen(entry_context_vars[i].env);
-			if (val[i] == NULL &&
-			    strncmp(*ep, entry_context_vars[i].env, n) == 0 &&
-			    (*ep)[n] == '=')
-				val[i] = *ep + n + 1;
-		}
+		if ((eq = strchr(*ep, '=')) == NULL)
+			continue;
+		n = (size_t)(eq - *ep);
+		for (i = 0; i < ENTRY_CONTEXT_NVARS; i++)
+			if (val[i] == NULL && len[i] == n &&
+			    memcmp(*ep, entry_context_vars[i].env, n) == 0)
+				val[i] = eq + 1;
 	}
 	for (i = 0; i < ENTRY_CONTEXT_NVARS; i++) {
 		if (val[i] == NULL || *val[i] == 0)

@@ -1,6 +1,7 @@
 #include "common/compat.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -137,60 +138,109 @@ load_stack(struct log_store *l, struct merkle_stack *st)
 	return 0;
 }
 
+void
+log_index_release(struct log_index *x)
+{
+	buf_release(&x->hashes);
+	buf_release(&x->offs);
+}
+
 /*
- * Writes the index records (hashes, offsets) of n framed lines at p,
- * which are already durable in `entries`, and advances the size. No sync:
- * the index can be rebuilt from `entries`.
+ * Computes the index records (hashes, offsets) of n framed lines at p and
+ * the new root without writing anything, so an append can do it while the
+ * disk writes its entries.
  */
 int
-log_index_lines(
-    struct log_store *l, const char *p, size_t len, size_t n, merkle_hash *leaf)
+log_index_prepare(struct log_store *l, const char *p, size_t len, size_t n,
+    merkle_hash *leaf, struct log_index *x)
 {
-	struct buf hashes = BUF_INIT(SIZE_MAX), offs = BUF_INIT(SIZE_MAX);
 	struct merkle_stack st;
 	merkle_hash out[65];
 	uint8_t be[8];
-	uint64_t end = l->entries_end;
 	size_t i, pos = 0, llen;
 	const char *nl;
 	unsigned nout;
-	int ret = -1;
 
+	x->end = l->entries_end;
+	x->n = 0;
 	if (load_stack(l, &st) < 0)
-		goto out;
+		return -1;
 	for (i = 0; i < n; i++) {
 		nl = memchr(p + pos, '\n', len - pos);
 		if (nl == NULL) /* callers pass n complete lines */
-			goto out;
+			return error_msg("internal error: %zu lines expected, "
+			                 "%zu found",
+			    n, i);
 		llen = (size_t)(nl - (p + pos));
 		if (merkle_leaf_hash(p + pos, log_line_entry_len(p + pos, llen),
 		        out[0]) < 0 ||
 		    merkle_stack_push(&st, out[0], out, &nout) < 0)
-			goto out;
+			return -1;
 		if (leaf != NULL)
 			memcpy(leaf[i], out[0], MERKLE_HASH_LEN);
-		end += llen + 1;
-		put_be64(be, end);
-		if (buf_add(&hashes, out, nout * MERKLE_HASH_LEN) < 0 ||
-		    buf_add(&offs, be, 8) < 0)
-			goto out;
+		x->end += llen + 1;
+		put_be64(be, x->end);
+		if (buf_add(&x->hashes, out, nout * MERKLE_HASH_LEN) < 0 ||
+		    buf_add(&x->offs, be, 8) < 0)
+			return -1;
 		pos += llen + 1;
 	}
+	x->n = n;
+	x->root_ok = merkle_stack_root(&st, x->root) == 0;
+	return 0;
+}
+
+/*
+ * Writes prepared records, whose lines are already durable in `entries`,
+ * and advances the size. No sync: the index can be rebuilt from `entries`.
+ */
+int
+log_index_commit(struct log_store *l, const struct log_index *x)
+{
 	/* hashes before offsets: the size is the smaller of the two. */
-	if (pwrite_all(l->hashes_fd, hashes.data, hashes.len,
+	if (pwrite_all(l->hashes_fd, x->hashes.data, x->hashes.len,
 	        merkle_stored_count(l->size) * MERKLE_HASH_LEN, "hashes") < 0 ||
-	    pwrite_all(
-	        l->offsets_fd, offs.data, offs.len, l->size * 8, "offsets") < 0)
-		goto out;
-	l->size += n;
-	l->entries_end = end;
+	    pwrite_all(l->offsets_fd, x->offs.data, x->offs.len, l->size * 8,
+	        "offsets") < 0)
+		return -1;
+	l->size += x->n;
+	l->entries_end = x->end;
 	/* The new root from memory spares print_result reading it back. */
-	l->root_ok = merkle_stack_root(&st, l->root) == 0;
+	l->root_ok = x->root_ok;
+	if (x->root_ok)
+		memcpy(l->root, x->root, MERKLE_HASH_LEN);
+	return 0;
+}
+
+int
+log_index_lines(
+    struct log_store *l, const char *p, size_t len, size_t n, merkle_hash *leaf)
+{
+	struct log_index x = LOG_INDEX_INIT;
+	int ret = -1;
+
+	if (log_index_prepare(l, p, len, n, leaf, &x) < 0 ||
+	    log_index_commit(l, &x) < 0)
+		goto out;
 	ret = 0;
 out:
-	buf_release(&hashes);
-	buf_release(&offs);
+	log_index_release(&x);
 	return ret;
+}
+
+/* Starts writing the new bytes to the disk without waiting, where the
+ * kernel can: a hint, so errors are left to the fdatasync that follows. */
+static void
+start_writeback(int fd, uint64_t off, size_t len)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	(void)sync_file_range(
+	    fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+	(void)off;
+	(void)len;
+#endif
 }
 
 int
@@ -198,6 +248,7 @@ log_store_append(struct log_store *l, const char *data, const size_t *lens,
     size_t n, uint64_t *first, merkle_hash *leaf)
 {
 	struct buf ent = BUF_INIT(SIZE_MAX);
+	struct log_index x = LOG_INDEX_INIT;
 	size_t i, pos = 0;
 	int ret = -1;
 
@@ -216,19 +267,27 @@ log_store_append(struct log_store *l, const char *data, const size_t *lens,
 			goto out;
 		pos += lens[i];
 	}
-	/* The commit: one write and one sync of `entries`. */
+	/*
+	 * The commit: one write and one sync of `entries`. The index records
+	 * are computed while the disk writes (reads and hashing only) but
+	 * written after the sync: the index never runs ahead of `entries`.
+	 */
 	if (pwrite_all(l->entries_fd, ent.data, ent.len, l->entries_end,
 	        "entries") < 0)
+		goto out;
+	start_writeback(l->entries_fd, l->entries_end, ent.len);
+	if (log_index_prepare(l, ent.data, ent.len, n, leaf, &x) < 0)
 		goto out;
 	if (fdatasync(l->entries_fd) < 0) {
 		error_errno("cannot fsync '%s/entries'", l->dir);
 		goto out;
 	}
 	*first = l->size;
-	if (log_index_lines(l, ent.data, ent.len, n, leaf) < 0)
+	if (log_index_commit(l, &x) < 0)
 		goto out;
 	ret = 0;
 out:
+	log_index_release(&x);
 	buf_release(&ent);
 	return ret;
 }

@@ -26,11 +26,12 @@
  * Commit protocol (research/tlog.md §6): `entries` is the source of truth.
  * An append writes its lines and fdatasyncs `entries` once; that is the
  * commit, and the only sync an append pays. `offsets` and `hashes` are
- * an index derived from `entries`, written after it without a sync, so
- * they may lag behind it (never run ahead) after a crash. A writer's open
- * indexes complete commits found past the index (after syncing them) and
- * cuts a torn tail, with a warning, unless that would cut below the last
- * signed checkpoint; readers see the indexed size. A directory sync is
+ * an index derived from `entries`, written after it without a sync (and
+ * computed while its data is in flight), so they may lag behind it
+ * (never run ahead) after a crash. A writer's open indexes complete
+ * commits found past the index (after syncing them) and cuts a torn tail,
+ * with a warning, unless that would cut below the last signed checkpoint;
+ * readers see the indexed size. A directory sync is
  * paid only while the log is empty (by any writer that finds it so, not
  * only by the one that created the files). fsync errors are returned as
  * errors and never retried.

@@ -206,6 +206,64 @@ test_signed_floor(void **state)
 	free(d);
 }
 
+static off_t
+file_size(const char *dir, const char *name)
+{
+	char p[700];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_int_equal(stat(p, &st), 0);
+	return st.st_size;
+}
+
+/*
+ * An append computes its index records before its fdatasync but writes
+ * them only after it: when the computation fails (here the Merkle
+ * frontier cannot be read), the commit fails and the index is untouched.
+ * The unacknowledged line in `entries` is a complete commit, which the
+ * next writer indexes.
+ */
+static void
+test_index_after_commit(void **state)
+{
+	char *d = tmpdir(), path[600];
+	struct log_store l = LOG_STORE_INIT;
+	uint64_t idx, size;
+	off_t offs, hashes, entries;
+	int null_fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/log", d);
+	assert_int_equal(log_store_open(&l, path, LOG_CREATE | LOG_WRITE), 0);
+	assert_int_equal(append1(&l, "{\"a\":1}", &idx), 0);
+	assert_int_equal(append1(&l, "{\"a\":2}", &idx), 0);
+	assert_int_equal(append1(&l, "{\"a\":3}", &idx), 0);
+	offs = file_size(path, "offsets");
+	hashes = file_size(path, "hashes");
+	entries = file_size(path, "entries");
+	null_fd = open("/dev/null", O_RDWR);
+	assert_true(null_fd >= 0);
+	assert_true(dup2(null_fd, l.hashes_fd) >= 0);
+	close(null_fd);
+	assert_int_equal(append1(&l, "{\"a\":4}", &idx), -1);
+	assert_int_equal(l.size, 3);
+	assert_int_equal(file_size(path, "offsets"), offs);
+	assert_int_equal(file_size(path, "hashes"), hashes);
+	assert_int_equal(file_size(path, "entries"), entries + 8);
+	log_store_close(&l);
+	assert_int_equal(log_store_open(&l, path, LOG_WRITE), 0);
+	assert_int_equal(l.size, 4);
+	assert_int_equal(l.indexed, 1);
+	assert_int_equal(append1(&l, "{\"a\":5}", &idx), 0);
+	assert_int_equal(idx, 4);
+	assert_int_equal(verify_ok(&l, &size), 0);
+	assert_int_equal(size, 5);
+	log_store_close(&l);
+	rmrf(d);
+	free(d);
+}
+
 /*
  * Writer child: appends batches of `batch` entries "{"w":W,"s":S}" and
  * after each acknowledged commit writes the last sequence number to fd.
@@ -353,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_torn_tail),
 		cmocka_unit_test(test_signed_floor),
+		cmocka_unit_test(test_index_after_commit),
 		cmocka_unit_test(test_kill9),
 		cmocka_unit_test(test_concurrent),
 	};
