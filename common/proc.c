@@ -16,10 +16,13 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/proc_int.h"
+#include "common/xalloc.h"
 
 #define PROC_GRACE_DEFAULT 5000
 #define PROC_CAPTURE_DEFAULT ((size_t)1 << 20)
 #define PROC_LINE_DEFAULT ((size_t)64 << 10)
+#define PROC_READ_DEFAULT ((size_t)64 << 10)
+#define PROC_READ_MAX ((size_t)1 << 20)
 /* Safety net for a lost SIGCHLD wake-up; not a timing contract. */
 #define PROC_POLL_MAX_MS 100
 /* After the child exits, how long an idle pipe held open by a lingering
@@ -142,13 +145,12 @@ deliver(struct proc *p, struct stream *st, char *data, size_t n)
 
 /* Reads what is there; closes the stream at EOF or error. */
 static void
-read_stream(struct proc *p, struct stream *st)
+read_stream(struct proc *p, struct stream *st, char *chunk, size_t size)
 {
-	char chunk[65536];
 	ssize_t n;
 
 	do
-		n = read(*st->fd, chunk, sizeof(chunk));
+		n = read(*st->fd, chunk, size);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		deliver(p, st, chunk, (size_t)n);
@@ -212,17 +214,21 @@ proc_wait(struct proc *p)
 	/* waitpid only after a SIGCHLD (or a quiet poll, as a safety net);
 	 * true at first for an exit before our handler was installed. */
 	bool chld = true;
-	size_t i;
+	size_t i, chunk_size = p->read_size ? p->read_size : PROC_READ_DEFAULT;
+	char *chunk = NULL;
 	int ret = -1;
 
 	if (p->pid <= 0)
 		return error_msg("no child process to wait for");
+	if (chunk_size > PROC_READ_MAX)
+		chunk_size = PROC_READ_MAX;
 	if (p->capture_out)
 		st[0].cap = &p->out;
 	if (p->capture_err)
 		st[1].cap = &p->err;
 	if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) < 0)
 		return error_errno("cannot create a pipe");
+	chunk = xmalloc(chunk_size);
 	proc_sigfd = sp[1];
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = proc_on_signal;
@@ -319,7 +325,7 @@ proc_wait(struct proc *p)
 			if (!pfd[i].revents)
 				continue;
 			k = pfd[i].fd == p->out_fd ? 0 : 1;
-			read_stream(p, &st[k]);
+			read_stream(p, &st[k], chunk, chunk_size);
 			idle_since = -1;
 		}
 	}
@@ -336,6 +342,7 @@ out:
 		proc_close_fd(st[i].fd);
 		buf_release(&st[i].line);
 	}
+	free(chunk);
 	return ret;
 }
 

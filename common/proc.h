@@ -30,9 +30,9 @@
  * capture_err they are also kept in `out`/`err`, capped at max_capture
  * (the newest bytes are dropped past the cap; `truncated` is set).
  * Lines are NUL-terminated at line[len]; the pointer is valid only during
- * the call. With on_chunk set, the raw bytes of every read (up to 64 KiB,
- * unsplit, newlines kept) are handed over first, before the lines of that
- * read; a tee can write them out with one write(2) per read instead of one
+ * the call. With on_chunk set, the raw bytes of every read (up to
+ * read_size, unsplit, newlines kept) are handed over first, before the lines of
+ * that read; a tee can write them out with one write(2) per read instead of one
  * per line. Both get line_ctx; either may be used alone. on_chunk NULL
  * (as PROC_INIT sets it) keeps the line-only behaviour.
  * Without any of them, the child inherits our stdout/stderr.
@@ -79,8 +79,13 @@ struct proc {
 	/* private: read ends of the output pipes between start and wait */
 	int out_fd, err_fd;
 
-	/* input, last so that PROC_INIT stays compatible: NULL: none */
-	proc_chunk_fn *on_chunk;
+	/* inputs, last so that PROC_INIT stays compatible */
+	proc_chunk_fn *on_chunk; /* NULL: none */
+	/* For a reader that batches: the output pipes' capacity (0: as
+	 * created; F_SETPIPE_SZ, best effort) and the most one read takes
+	 * (0: 64 KiB). */
+	size_t pipe_size;
+	size_t read_size;
 };
 
 #define PROC_STDIN_INHERIT (-2)
@@ -88,7 +93,7 @@ struct proc {
 	{                                                                      \
 		NULL, NULL, NULL, 0, 0, -1, false, false, NULL, NULL, 0, 0,    \
 		    -1, 0, false, false, 0, BUF_INIT(0), BUF_INIT(0), -1, -1,  \
-		    NULL                                                       \
+		    NULL, 0, 0                                                 \
 	}
 
 void proc_init(struct proc *p);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -138,6 +139,13 @@ proc_start(struct proc *p)
 	    (pipe_err && pipe2(errp, O_CLOEXEC) < 0)) {
 		error_errno("cannot create a pipe");
 		goto fail;
+	}
+	if (p->pipe_size > 0 && p->pipe_size <= INT_MAX) {
+		/* best effort: past the user's pipe quota the kernel refuses */
+		if (pipe_out)
+			(void)fcntl(outp[0], F_SETPIPE_SZ, (int)p->pipe_size);
+		if (pipe_err)
+			(void)fcntl(errp[0], F_SETPIPE_SZ, (int)p->pipe_size);
 	}
 	fflush(stdout);
 	fflush(stderr);

@@ -303,6 +303,7 @@ struct chunks {
 	struct buf out, err;
 	long lines;    /* stdout lines seen by on_line */
 	bool in_order; /* every line was already in `out` when it arrived */
+	size_t most;   /* the longest chunk */
 };
 
 static void
@@ -311,6 +312,8 @@ on_chunk(enum proc_stream s, const char *data, size_t len, void *ctx)
 	struct chunks *c = ctx;
 
 	assert_true(len > 0);
+	if (len > c->most)
+		c->most = len;
 	assert_int_equal(
 	    buf_add(s == PROC_STDERR ? &c->err : &c->out, data, len), 0);
 }
@@ -338,7 +341,7 @@ test_chunks(void **state)
 	char *a_raw[] = { "sh", "-c", "printf 'x\\ny'; printf 'e' >&2; exit 3",
 		NULL };
 	char *a_seq[] = { "seq", "1", "100000", NULL };
-	struct chunks c = { BUF_INIT(0), BUF_INIT(0), 0, true };
+	struct chunks c = { BUF_INIT(0), BUF_INIT(0), 0, true, 0 };
 	struct proc p;
 	size_t want = 0;
 	long i;
@@ -376,6 +379,26 @@ test_chunks(void **state)
 	assert_null(memchr(c.out.data, '\0', c.out.len));
 	assert_int_equal(c.err.len, 0);
 	proc_release(&p);
+
+	/* A bigger pipe (best effort) and a read size: no read is longer,
+	 * and the bytes are the same. */
+	for (i = 0; i < 2; i++) {
+		size_t cap = i ? (size_t)256 << 10 : 1000;
+
+		buf_reset(&c.out);
+		c.most = 0;
+		proc_init(&p);
+		p.argv = a_seq;
+		p.on_chunk = on_chunk;
+		p.line_ctx = &c;
+		p.pipe_size = (size_t)1 << 20;
+		p.read_size = cap;
+		assert_int_equal(proc_run(&p), 0);
+		assert_int_equal(c.out.len, want);
+		assert_memory_equal(c.out.data + c.out.len - 7, "100000\n", 7);
+		assert_true(c.most > 0 && c.most <= cap);
+		proc_release(&p);
+	}
 	buf_release(&c.out);
 	buf_release(&c.err);
 }
