@@ -225,9 +225,12 @@ window(const unsigned char *p, size_t plen, int o, unsigned lo[NPOS],
 }
 
 /*
- * The pattern's rarest window, avoiding the words of `typical`, goes into
- * the bucket whose chance of a false mark it raises least. Returns the
- * window's offset.
+ * Window and bucket together: of the pattern's windows and the eight
+ * buckets, the pair that raises the bucket's chance of a false mark
+ * least, a window in the words of `typical` counting as a certain one.
+ * Choosing the window first and the bucket after left buckets whose
+ * merged nibble sets matched three positions per line of a build.
+ * Returns the window's offset.
  */
 static int
 place(const struct model *m, struct bucket *bk, const unsigned char *p,
@@ -236,33 +239,32 @@ place(const struct model *m, struct bucket *bk, const unsigned char *p,
 	unsigned wl[NPOS], wh[NPOS], tl[NPOS], th[NPOS];
 	int b, o, k, best_b = 0, best_o = 0;
 	int maxo = plen > NPOS ? (int)(plen - NPOS) : 0;
-	double best = 0, cost;
+	double before[NBUCKET], best = 3, cost, pen; /* costs are <= 2 */
 
 	if (maxo > PF_MAXOFF)
 		maxo = PF_MAXOFF;
+	for (b = 0; b < NBUCKET; b++)
+		before[b] =
+		    bk[b].used ? bucket_chance(m, bk[b].lo, bk[b].hi) : 0;
 	for (o = 0; o <= maxo; o++) {
 		window(p, plen, o, wl, wh);
-		cost = bucket_chance(m, wl, wh);
-		if ((size_t)o + NPOS <= plen && grams_has(&m->typical, p + o))
-			cost += 1; /* a healthy build's words */
-		if (o == 0 || cost < best) {
-			best = cost;
-			best_o = o;
+		pen = (size_t)o + NPOS <= plen && grams_has(&m->typical, p + o)
+		          ? 1
+		          : 0;
+		for (b = 0; b < NBUCKET; b++) {
+			for (k = 0; k < NPOS; k++) {
+				tl[k] = wl[k] | bk[b].lo[k];
+				th[k] = wh[k] | bk[b].hi[k];
+			}
+			cost = pen + bucket_chance(m, tl, th) - before[b];
+			if (cost < best) {
+				best = cost;
+				best_b = b;
+				best_o = o;
+			}
 		}
 	}
 	window(p, plen, best_o, wl, wh);
-	for (b = 0; b < NBUCKET; b++) {
-		for (k = 0; k < NPOS; k++) {
-			tl[k] = wl[k] | bk[b].lo[k];
-			th[k] = wh[k] | bk[b].hi[k];
-		}
-		cost = bucket_chance(m, tl, th) -
-		       (bk[b].used ? bucket_chance(m, bk[b].lo, bk[b].hi) : 0);
-		if (b == 0 || cost < best) {
-			best = cost;
-			best_b = b;
-		}
-	}
 	for (k = 0; k < NPOS; k++) {
 		bk[best_b].lo[k] |= wl[k];
 		bk[best_b].hi[k] |= wh[k];
