@@ -242,9 +242,13 @@ void heal_evidence_copy(char *dst, size_t cap, const char *s, size_t len);
  * stdout/stderr at once, then scans the complete lines in it in one block
  * (heal_scan_lines); a partial last line waits in the stream's carry for
  * its end. After a read of a child that writes slower than we read, it
- * pauses up to 1 ms so that the next read takes several of its writes.
+ * pauses up to 4 ms so that the next read takes several of its writes:
+ * the child's pipes hold HEAL_RELAY_PIPE bytes and a read takes up to
+ * HEAL_RELAY_READ (struct proc's pipe_size and read_size).
  * quiet: scan only. The relay owns the carries.
  */
+#define HEAL_RELAY_PIPE ((size_t)1 << 20)
+#define HEAL_RELAY_READ ((size_t)256 << 10)
 struct heal_relay {
 	struct heal_scan *scan;
 	bool quiet;

@@ -44,12 +44,15 @@ write_all(int fd, const char *p, size_t n)
  * or slow child) or too large (the pipe was filling) never waits, and a
  * full read right after a nap halves the nap (down to none), so a fast
  * child is not kept waiting on a full pipe while we sleep. A signal ends
- * a nap early; none is longer than a millisecond.
+ * a nap early; none is longer than 4 ms, a quarter of what a child
+ * writing 64 MB/s takes to fill the 1 MiB pipe. Against 1 ms naps and
+ * 64 KiB pipes: a fifth less of our CPU behind a chatty build
+ * (bench/self-heal/relay_cpu.py).
  */
 #define RELAY_NAP_MIN ((size_t)2 << 10)
-#define RELAY_NAP_MAX ((size_t)32 << 10)
-#define RELAY_NAP_FULL ((size_t)60 << 10) /* of proc's 64 KiB reads */
-#define RELAY_NAP_US 1000
+#define RELAY_NAP_MAX (HEAL_RELAY_READ * 3 / 4)
+#define RELAY_NAP_FULL (HEAL_RELAY_READ - ((size_t)4 << 10))
+#define RELAY_NAP_US 4000
 #define RELAY_NAP_MIN_US 60
 
 static void

@@ -137,6 +137,8 @@ attempt_once(const struct heal_run_opts *o, char *const *argv,
 	p.stdin_fd = PROC_STDIN_INHERIT;
 	p.on_chunk = heal_relay_chunk; /* relays and scans; no on_line */
 	p.line_ctx = &r;
+	p.pipe_size = HEAL_RELAY_PIPE;
+	p.read_size = HEAL_RELAY_READ;
 	code = proc_run(&p);
 	heal_relay_stop(&r);
 	*sig = 0;

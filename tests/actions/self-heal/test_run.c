@@ -364,12 +364,13 @@ test_relay_coalesces(void **state)
 {
 	struct heal_scan scan;
 	struct heal_relay r;
-	char *block = xmalloc(64 << 10);
+	const size_t full = HEAL_RELAY_READ;
+	char *block = xmalloc(full);
 	long first;
 	int i;
 	(void)state;
-	memset(block, 'x', 64 << 10);
-	for (i = 1; i <= 64; i++)
+	memset(block, 'x', full);
+	for (i = 1; i <= (int)(full / 1024); i++)
 		block[i * 1024 - 1] = '\n';
 	heal_scan_init(&scan, &rules);
 	heal_relay_start(&r, &scan, true);
@@ -384,12 +385,12 @@ test_relay_coalesces(void **state)
 	assert_true(r.napped);
 	assert_int_equal(r.nap_us, first);
 	/* the pipe filled during the pause: pause less */
-	heal_relay_chunk(PROC_STDOUT, block, 64 << 10, &r);
+	heal_relay_chunk(PROC_STDOUT, block, full, &r);
 	assert_false(r.napped);
 	assert_true(r.nap_us < first);
 	for (i = 0; i < 10; i++) {
 		heal_relay_chunk(PROC_STDOUT, block, 8192, &r);
-		heal_relay_chunk(PROC_STDOUT, block, 64 << 10, &r);
+		heal_relay_chunk(PROC_STDOUT, block, full, &r);
 	}
 	/* a child faster than the pauses gets none at all */
 	heal_relay_chunk(PROC_STDOUT, block, 8192, &r);
