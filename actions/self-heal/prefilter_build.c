@@ -149,23 +149,33 @@ grams_has(const struct grams *gs, const unsigned char *p)
 	return g != 0 && gs->slot[gram_slot(gs, g)] == g;
 }
 
-/* The text windows are chosen against: w[lo][hi], the chance of a byte
- * drawn from byte_weight by its nibbles, and the windows of `typical`. */
+/* The text windows are chosen against: the chance of a byte drawn from
+ * byte_weight by its nibbles (sum[a][h][m]: low nibble a, high nibble in
+ * the set m of 0-7 (h = 0) or of 8-15 (h = 1)), and the windows of
+ * `typical`. */
 struct model {
-	double w[16][16];
+	double sum[16][2][256];
 	struct grams typical;
 };
 
 static void
 model_init(struct model *m)
 {
-	double sum = 0;
-	unsigned c;
+	double w[16][16], total = 0;
+	unsigned c, a, h, s;
 
 	for (c = 0; c < 256; c++)
-		sum += byte_weight(c);
+		total += byte_weight(c);
 	for (c = 0; c < 256; c++)
-		m->w[c & 15][c >> 4] = byte_weight(c) / sum;
+		w[c & 15][c >> 4] = byte_weight(c) / total;
+	for (a = 0; a < 16; a++)
+		for (h = 0; h < 2; h++) {
+			m->sum[a][h][0] = 0;
+			for (s = 1; s < 256; s++)
+				m->sum[a][h][s] =
+				    m->sum[a][h][s & (s - 1)] +
+				    w[a][h * 8 + (unsigned)__builtin_ctz(s)];
+		}
 	grams_init(&m->typical);
 }
 
@@ -174,16 +184,11 @@ static double
 pos_chance(const struct model *m, unsigned lo, unsigned hi)
 {
 	double p = 0;
-	unsigned a, b, h;
+	unsigned a;
 
-	if (lo == 0xffff && hi == 0xffff)
-		return 1;
 	for (; lo; lo &= lo - 1) {
 		a = (unsigned)__builtin_ctz(lo);
-		for (h = hi; h; h &= h - 1) {
-			b = (unsigned)__builtin_ctz(h);
-			p += m->w[a][b];
-		}
+		p += m->sum[a][0][hi & 255] + m->sum[a][1][hi >> 8 & 255];
 	}
 	return p;
 }
@@ -290,7 +295,7 @@ struct heal_pf *
 pf_new(const char *const *pats, size_t n)
 {
 	struct heal_pf *pf = xcalloc(1, sizeof(*pf));
-	struct model *m = xmalloc(sizeof(*m)); /* 34 KiB */
+	struct model *m = xmalloc(sizeof(*m)); /* 96 KiB */
 	struct bucket bk[NBUCKET];
 	size_t i, plen;
 	int b, k, x, o;
