@@ -11,7 +11,6 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +25,7 @@
 
 #include "common/log.h"
 #include "log_store.h"
+#include "tmpdir.h"
 
 enum op {
 	OP_WRITE,
@@ -92,23 +92,14 @@ quiet(enum log_level lvl, const char *msg, void *ctx)
 	(void)ctx;
 }
 
-static int
-rm1(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
 static off_t
 size_of(const char *dir, const char *name)
 {
-	char p[700];
+	char *p = tmpdir_path(dir, name);
 	struct stat st;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	assert_int_equal(stat(p, &st), 0);
+	free(p);
 	return st.st_size;
 }
 
@@ -144,8 +135,7 @@ check_one_commit(const struct log_store *l)
 static void
 test_order(void **state)
 {
-	char tmpl[] = "/tmp/audit-order-XXXXXX", path[600];
-	char *d = mkdtemp(tmpl);
+	char *d = tmpdir_make(), *path = tmpdir_path(d, "log");
 	const char batch[] = "{\"b\":1}{\"b\":22}{\"b\":333}";
 	const size_t lens[] = { 7, 8, 9 };
 	struct log_store l = LOG_STORE_INIT;
@@ -154,8 +144,6 @@ test_order(void **state)
 	int i;
 
 	(void)state;
-	assert_non_null(d);
-	snprintf(path, sizeof(path), "%s/log", d);
 	assert_int_equal(log_store_open(&l, path, LOG_CREATE | LOG_WRITE), 0);
 	for (i = 0; i < 5; i++) {
 		ncalls = 0;
@@ -172,22 +160,21 @@ test_order(void **state)
 	check_one_commit(&l);
 	assert_int_equal(l.size, 8);
 	log_store_close(&l);
-	assert_int_equal(nftw(d, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tmpdir_remove(d);
+	free(path);
+	free(d);
 }
 
 static void
 test_sync_error(void **state)
 {
-	char tmpl[] = "/tmp/audit-order-XXXXXX", path[600];
-	char *d = mkdtemp(tmpl);
+	char *d = tmpdir_make(), *path = tmpdir_path(d, "log");
 	struct log_store l = LOG_STORE_INIT;
 	uint64_t first = 99;
 	off_t offs, hashes;
 	size_t one = 7, i;
 
 	(void)state;
-	assert_non_null(d);
-	snprintf(path, sizeof(path), "%s/log", d);
 	assert_int_equal(log_store_open(&l, path, LOG_CREATE | LOG_WRITE), 0);
 	assert_int_equal(
 	    log_store_append(&l, "{\"a\":1}", &one, 1, &first, NULL), 0);
@@ -206,7 +193,9 @@ test_sync_error(void **state)
 			break;
 	assert_true(i + 1 == ncalls);
 	log_store_close(&l);
-	assert_int_equal(nftw(d, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tmpdir_remove(d);
+	free(path);
+	free(d);
 }
 
 int
