@@ -495,7 +495,7 @@ count_newlines(const char *p, size_t n)
 		for (; i + 16 <= stop; i += 16)
 			acc = _mm_sub_epi8(acc,
 			    _mm_cmpeq_epi8(
-			        _mm_loadu_si128((const __m128i *)(p + i)), nl));
+			        _mm_loadu_si128((const void *)(p + i)), nl));
 		acc = _mm_sad_epu8(acc, _mm_setzero_si128());
 		k += (long)_mm_cvtsi128_si64(acc) + _mm_extract_epi16(acc, 4);
 	}

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xalloc.h"
 #include "heal.h"
 #include "prefilter_int.h"
 
@@ -114,23 +113,23 @@ mark_avx2(const struct heal_pf *pf, const unsigned char *p, size_t len,
 	/* spelled out for the four window bytes: as a loop, gcc keeps the
 	 * tables in memory and does not unroll */
 	const __m256i nib = _mm256_set1_epi8(15);
-	const __m256i lo0 = _mm256_loadu_si256((const __m256i *)pf->lo[0]);
-	const __m256i lo1 = _mm256_loadu_si256((const __m256i *)pf->lo[1]);
-	const __m256i lo2 = _mm256_loadu_si256((const __m256i *)pf->lo[2]);
-	const __m256i lo3 = _mm256_loadu_si256((const __m256i *)pf->lo[3]);
-	const __m256i hi0 = _mm256_loadu_si256((const __m256i *)pf->hi[0]);
-	const __m256i hi1 = _mm256_loadu_si256((const __m256i *)pf->hi[1]);
-	const __m256i hi2 = _mm256_loadu_si256((const __m256i *)pf->hi[2]);
-	const __m256i hi3 = _mm256_loadu_si256((const __m256i *)pf->hi[3]);
+	const __m256i lo0 = _mm256_loadu_si256((const void *)pf->lo[0]);
+	const __m256i lo1 = _mm256_loadu_si256((const void *)pf->lo[1]);
+	const __m256i lo2 = _mm256_loadu_si256((const void *)pf->lo[2]);
+	const __m256i lo3 = _mm256_loadu_si256((const void *)pf->lo[3]);
+	const __m256i hi0 = _mm256_loadu_si256((const void *)pf->hi[0]);
+	const __m256i hi1 = _mm256_loadu_si256((const void *)pf->hi[1]);
+	const __m256i hi2 = _mm256_loadu_si256((const void *)pf->hi[2]);
+	const __m256i hi3 = _mm256_loadu_si256((const void *)pf->hi[3]);
 	size_t i = 0;
 
 	_Static_assert(NPOS == 4, "mark_avx2 reads four window bytes");
 	for (; i + 32 <= n && at + i + 32 + NPOS - 1 <= len; i += 32) {
 		const unsigned char *q = p + at + i;
-		__m256i v0 = _mm256_loadu_si256((const __m256i *)q);
-		__m256i v1 = _mm256_loadu_si256((const __m256i *)(q + 1));
-		__m256i v2 = _mm256_loadu_si256((const __m256i *)(q + 2));
-		__m256i v3 = _mm256_loadu_si256((const __m256i *)(q + 3));
+		__m256i v0 = _mm256_loadu_si256((const void *)q);
+		__m256i v1 = _mm256_loadu_si256((const void *)(q + 1));
+		__m256i v2 = _mm256_loadu_si256((const void *)(q + 2));
+		__m256i v3 = _mm256_loadu_si256((const void *)(q + 3));
 		__m256i m =
 		    _mm256_and_si256(_mm256_and_si256(NIBBLES(0), NIBBLES(1)),
 		        _mm256_and_si256(NIBBLES(2), NIBBLES(3)));
