@@ -4,9 +4,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -19,158 +16,6 @@
  * winner is chosen only when the result is asked for, because exit code
  * and signal conditions are known last.
  */
-static const struct {
-	const char *name;
-	int prio;
-	bool transient;
-} classes[HEAL_CLASS_MAX] = {
-	[HEAL_NONE] = { "none", 0, false },
-	[HEAL_DETERMINISTIC] = { "deterministic", 100, false },
-	[HEAL_DEPENDENCY] = { "dependency", 90, false },
-	[HEAL_DISK_FULL] = { "disk_full", 60, true },
-	[HEAL_CACHE_CORRUPT] = { "cache_corrupt", 50, true },
-	[HEAL_RATE_LIMIT] = { "rate_limit", 40, true },
-	[HEAL_OOM] = { "oom", 35, true },
-	[HEAL_INFRA] = { "infra", 30, true },
-	[HEAL_NETWORK] = { "network", 20, true },
-	[HEAL_FLAKY_TEST] = { "flaky_test", 10, true },
-	[HEAL_TIMEOUT] = { "timeout", 5, false },
-	[HEAL_UNKNOWN] = { "unknown", 1, false },
-};
-
-const char *
-heal_class_name(enum heal_class c)
-{
-	return (unsigned)c < HEAL_CLASS_MAX ? classes[c].name : "unknown";
-}
-
-int
-heal_class_parse(const char *s, enum heal_class *out)
-{
-	size_t i;
-
-	for (i = 1; i < HEAL_CLASS_MAX; i++)
-		if (!strcmp(s, classes[i].name)) {
-			*out = (enum heal_class)i;
-			return 0;
-		}
-	return error_msg("unknown class '%s'", s);
-}
-
-int
-heal_class_priority(enum heal_class c)
-{
-	return (unsigned)c < HEAL_CLASS_MAX ? classes[c].prio : 0;
-}
-
-bool
-heal_class_transient(enum heal_class c)
-{
-	return (unsigned)c < HEAL_CLASS_MAX && classes[c].transient;
-}
-
-/* "2024-10-18T23:27:40.6602932Z " : digits and punctuation at fixed
- * places, any number of fractional digits. */
-static size_t
-timestamp_len(const char *s, size_t len)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-	size_t i;
-
-	if (len < 20)
-		return 0;
-	for (i = 0; i < 19; i++) {
-		char c = s[i];
-		if (shape[i] == 'd' ? (c < '0' || c > '9') : c != shape[i])
-			return 0;
-	}
-	if (i < len && s[i] == '.')
-		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-			;
-	if (i < len && s[i] == 'Z')
-		i++;
-	else
-		return 0;
-	if (i < len && s[i] == ' ')
-		i++;
-	return i;
-}
-
-void
-heal_clean_line(const char *line, size_t len, struct buf *out)
-{
-	size_t i = timestamp_len(line, len), base = out->len;
-
-	if (!memchr(line + i, 0x1b, len - i) &&
-	    !memchr(line + i, '\r', len - i)) {
-		(void)buf_add(out, line + i, len - i);
-		return;
-	}
-	for (; i < len; i++) {
-		if (line[i] == '\r') {
-			/* a progress bar: keep what follows the last CR */
-			if (i + 1 < len)
-				buf_truncate(out, base);
-			continue;
-		}
-		if (line[i] != 0x1b) {
-			(void)buf_addch(out, line[i]);
-			continue;
-		}
-		if (i + 1 < len && line[i + 1] == '[') {
-			/* CSI: parameters and intermediates, then a final
-			 * byte in 0x40-0x7e */
-			for (i += 2; i < len; i++)
-				if (line[i] >= 0x40 && line[i] <= 0x7e)
-					break;
-		} else if (i + 1 < len && line[i + 1] == ']') {
-			/* OSC: up to BEL or ESC \ */
-			for (i += 2; i < len; i++) {
-				if (line[i] == 0x07)
-					break;
-				if (line[i] == 0x1b && i + 1 < len &&
-				    line[i + 1] == '\\') {
-					i++;
-					break;
-				}
-			}
-		} else {
-			/* other escapes: intermediates 0x20-0x2f, then one
-			 * final byte ("ESC ( B") */
-			for (i++;
-			     i + 1 < len && line[i] >= 0x20 && line[i] <= 0x2f;
-			     i++)
-				;
-		}
-	}
-}
-
-void
-heal_evidence_copy(char *dst, size_t cap, const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	/* skip leading blanks */
-	while (len && (*s == ' ' || *s == '\t')) {
-		s++;
-		len--;
-	}
-	if (cap == 0)
-		return;
-	if (len > cap - 1) {
-		len = cap - 1;
-		/* do not end inside a UTF-8 sequence */
-		while (len && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		dst[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	while (n && dst[n - 1] == ' ')
-		n--;
-	dst[n] = '\0';
-}
 
 struct heal_pending {
 	size_t rule;
@@ -189,10 +34,8 @@ heal_scan_init(struct heal_scan *s, struct heal_rules *rules)
 	buf_init(&s->work, 1 << 17);
 }
 
-/* On the first line or the result: a run that succeeds quietly never
- * loads the rules or allocates the per-rule state. */
-static void
-scan_prepare(struct heal_scan *s)
+void
+heal_scan_prepare(struct heal_scan *s)
 {
 	size_t nr;
 
@@ -360,7 +203,7 @@ heal_scan_line(struct heal_scan *s, const char *line, size_t len)
 {
 	size_t i, slot;
 
-	scan_prepare(s);
+	heal_scan_prepare(s);
 	s->lineno++;
 	s->bytes += len + 1;
 	buf_reset(&s->work);
@@ -412,204 +255,6 @@ heal_scan_line(struct heal_scan *s, const char *line, size_t len)
 	}
 }
 
-/* The cleaned text of an earlier line for near_before (fast path: no
- * ESC or CR in it, so cleaning is the timestamp only). */
-static void
-ring_put(struct heal_scan *s, long lineno, const char *line, size_t len)
-{
-	size_t slot = (size_t)(lineno % HEAL_MAX_WINDOW);
-	size_t ts = timestamp_len(line, len), n = len - ts;
-
-	if (n > sizeof(s->ring[0]) - 1)
-		n = sizeof(s->ring[0]) - 1;
-	memcpy(s->ring[slot], line + ts, n);
-	s->ring[slot][n] = '\0';
-}
-
-/* [a, b) are complete lines counted but not scanned one by one; the last
- * of them end at s->lineno. */
-static void
-ring_backfill(struct heal_scan *s, const char *a, const char *b)
-{
-	const char *q = b - 1; /* the last '\n' */
-	long ln = s->lineno;
-	int i;
-
-	for (i = 0; i < HEAL_MAX_WINDOW && q >= a; i++, ln--) {
-		const char *start =
-		    q > a ? memrchr(a, '\n', (size_t)(q - a)) : NULL;
-		start = start ? start + 1 : a;
-		ring_put(s, ln, start, (size_t)(q - start));
-		q = start - 1;
-	}
-}
-
-static const char *
-one_line(struct heal_scan *s, const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	heal_scan_line(s, p, (size_t)(nl - p));
-	return nl + 1;
-}
-
-/* Next occurrence at or after p, or end; a search resumes only once p
- * has passed the last find, so a block costs one pass per kind. */
-static const char *
-next_of(const char *cur, const char *p, const char *end, int kind)
-{
-	const char *r;
-
-	if (cur != NULL && cur >= p)
-		return cur;
-	if (kind == 0)
-		r = memchr(p, 0x1b, (size_t)(end - p));
-	else if (kind == 1)
-		r = memchr(p, '\r', (size_t)(end - p));
-	else
-		/* '#' is rare in most output: cheaper than memmem */
-		for (r = p; (r = memchr(r, '#', (size_t)(end - r))) != NULL;
-		     r++)
-			if ((size_t)(end - r) >= 13 &&
-			    !memcmp(r, "##[group]Run ", 13))
-				break;
-	return r ? r : end;
-}
-
-/* Sixteen bytes at a time (SSE2 is part of x86-64): a memchr per line
- * costs more than the automaton's pass over a build's short lines. */
-static long
-count_newlines(const char *p, size_t n)
-{
-	size_t i = 0;
-	long k = 0;
-
-#ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n');
-
-	while (n - i >= 16) {
-		/* byte counters, summed before any can pass 255 */
-		__m128i acc = _mm_setzero_si128();
-		size_t stop = n - i > 16 * 255 ? i + 16 * 255 : n;
-
-		for (; i + 16 <= stop; i += 16)
-			acc = _mm_sub_epi8(acc,
-			    _mm_cmpeq_epi8(
-			        _mm_loadu_si128((const void *)(p + i)), nl));
-		acc = _mm_sad_epu8(acc, _mm_setzero_si128());
-		k += (long)_mm_cvtsi128_si64(acc) + _mm_extract_epi16(acc, 4);
-	}
-#endif
-	for (; i < n; i++)
-		k += p[i] == '\n';
-	return k;
-}
-
-void
-heal_scan_lines(struct heal_scan *s, const char *p, size_t len)
-{
-	const char *end = p + len, *next[3] = { NULL, NULL, NULL };
-
-	if (len == 0)
-		return;
-	scan_prepare(s);
-	if (!s->rules->ac)
-		heal_rules_automaton(s->rules);
-	if (s->rules->any_regex_only) {
-		/* those rules see every line */
-		while (p < end)
-			p = one_line(s, p, end);
-		return;
-	}
-	while (p < end) {
-		const char *stop = end, *line;
-		size_t hit;
-		long k = 0;
-		int i;
-
-		/* a `near` candidate looks at the next lines itself */
-		while (s->npend && p < end)
-			p = one_line(s, p, end);
-		if (p >= end)
-			break;
-		/* lines that cleaning changes (ESC, CR) or that name a step
-		 * go through heal_scan_line like a line with a hit */
-		for (i = 0; i < 3; i++) {
-			next[i] = next_of(next[i], p, end, i);
-			if (next[i] < stop)
-				stop = next[i];
-		}
-		hit = heal_ac_first_lines(s->rules->ac, p, (size_t)(stop - p));
-		if (hit < (size_t)(stop - p))
-			stop = p + hit;
-		if (stop == end) {
-			line = end;
-		} else {
-			line = memrchr(p, '\n', (size_t)(stop - p));
-			line = line ? line + 1 : p;
-		}
-		k = count_newlines(p, (size_t)(line - p));
-		s->lineno += k;
-		s->bytes += (uint64_t)(line - p);
-		if (k && s->rules->any_near)
-			ring_backfill(s, p, line);
-		if (line == end)
-			break;
-		p = one_line(s, line, end);
-	}
-}
-
-void
-heal_scan_feed(struct heal_scan *s, const char *data, size_t len)
-{
-	const char *nl, *last;
-	size_t n;
-
-	if (len == 0)
-		return;
-	if (s->carry.len) {
-		/* finish the carried line first */
-		nl = memchr(data, '\n', len);
-		n = nl ? (size_t)(nl - data) : len;
-		if (!nl) {
-			if (s->carry.len + n > s->carry.max - 1) {
-				heal_scan_line(s, s->carry.data, s->carry.len);
-				buf_reset(&s->carry);
-			}
-			if (n > s->carry.max - 1)
-				heal_scan_line(s, data, n);
-			else
-				(void)buf_add(&s->carry, data, n);
-			return;
-		}
-		if (s->carry.len + n <= s->carry.max - 1) {
-			(void)buf_add(&s->carry, data, n);
-			heal_scan_line(s, s->carry.data, s->carry.len);
-		} else {
-			heal_scan_line(s, s->carry.data, s->carry.len);
-			heal_scan_line(s, data, n);
-		}
-		buf_reset(&s->carry);
-		data += n + 1;
-		len -= n + 1;
-	}
-	last = len ? memrchr(data, '\n', len) : NULL;
-	if (last) {
-		n = (size_t)(last - data) + 1;
-		heal_scan_lines(s, data, n);
-		data += n;
-		len -= n;
-	}
-	if (len == 0)
-		return;
-	/* an unterminated tail: kept for the next call, or scanned in
-	 * pieces when it outgrows the carry */
-	if (len > s->carry.max - 1)
-		heal_scan_line(s, data, len);
-	else
-		(void)buf_add(&s->carry, data, len);
-}
-
 static bool
 conditions_hold(const struct heal_scan *s, const struct heal_rule *r,
     long exit_code, int signal)
@@ -640,7 +285,7 @@ heal_scan_result(
 	size_t i, best = (size_t)-1;
 	long best_line = 0;
 
-	scan_prepare(s);
+	heal_scan_prepare(s);
 	if (s->carry.len) {
 		heal_scan_line(s, s->carry.data, s->carry.len);
 		buf_reset(&s->carry);

@@ -224,14 +224,19 @@ void heal_scan_feed(struct heal_scan *s, const char *data, size_t len);
  * through heal_scan_line.
  */
 void heal_scan_lines(struct heal_scan *s, const char *data, size_t len);
+/* Loads the rules and allocates the per-rule state on first use, so a
+ * run that succeeds quietly does neither (classify.c, scan_block.c). */
+void heal_scan_prepare(struct heal_scan *s);
 /* exit_code -1 and signal 0 when unknown (a log file). */
 void heal_scan_result(
     struct heal_scan *s, long exit_code, int signal, struct heal_match *out);
 void heal_scan_release(struct heal_scan *s);
 
-/* Removes "YYYY-MM-DDTHH:MM:SS.fffffffZ " and ANSI escapes; the result is
- * appended to out. Exposed for tests. */
+/* Line cleaning (clean.c). heal_clean_line removes
+ * "YYYY-MM-DDTHH:MM:SS.fffffffZ " and ANSI escapes and appends the result
+ * to out; heal_timestamp_len is the length of that prefix, 0 if none. */
 void heal_clean_line(const char *line, size_t len, struct buf *out);
+size_t heal_timestamp_len(const char *s, size_t len);
 /* Copies a line into dst (cap bytes incl. NUL), control characters
  * replaced by '?', cut at a UTF-8 boundary. */
 void heal_evidence_copy(char *dst, size_t cap, const char *s, size_t len);
