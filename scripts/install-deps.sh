@@ -69,6 +69,14 @@ if [ "${1:-}" = "--npm" ]; then
 	if [ ! -d "$here/tests/node_modules/sigstore" ] ||
 	    [ "$here/tests/package-lock.json" -nt "$here/tests/node_modules/.package-lock.json" ]; then
 		echo "install-deps: npm ci (tests/package-lock.json)"
-		(cd "$here/tests" && npm ci --no-audit --no-fund --loglevel=error)
+		# A damaged ~/.npm cache (seen once: a rename in _cacache
+		# failing with ENOENT) fails npm ci; one more try with a
+		# fresh cache of its own before giving up.
+		if ! (cd "$here/tests" && npm ci --no-audit --no-fund --loglevel=error); then
+			cache=$(mktemp -d)
+			echo "install-deps: npm ci failed; once more with a fresh cache ($cache)"
+			(cd "$here/tests" && npm ci --no-audit --no-fund --loglevel=error --cache "$cache")
+			rm -rf "$cache"
+		fi
 	fi
 fi
