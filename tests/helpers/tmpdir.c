@@ -199,3 +199,11 @@ fake_runner_end(struct fake_runner *r)
 	free(r->summary);
 	memset(r, 0, sizeof(*r));
 }
+
+void
+test_log_quiet(enum log_level lvl, const char *msg, void *ctx)
+{
+	(void)lvl;
+	(void)msg;
+	(void)ctx;
+}

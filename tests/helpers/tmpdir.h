@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "common/log.h"
+
 /*
  * Test helpers: temp directories, files and a fake GitHub runner.
  * Every returned string is malloc'd and owned by the caller. All helpers
@@ -46,5 +48,9 @@ struct fake_runner {
 };
 void fake_runner_begin(struct fake_runner *r);
 void fake_runner_end(struct fake_runner *r);
+
+/* A log sink that drops every message: log_set_sink(test_log_quiet, NULL)
+ * for tests that provoke errors on purpose. */
+void test_log_quiet(enum log_level lvl, const char *msg, void *ctx);
 
 #endif

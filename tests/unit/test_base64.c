@@ -10,14 +10,7 @@
 
 #include "common/base64.h"
 #include "common/log.h"
-
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
+#include "tmpdir.h"
 
 static const struct {
 	const char *raw, *b64, *url;
@@ -168,6 +161,6 @@ main(void)
 		cmocka_unit_test(test_cap_respected),
 	};
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,14 +8,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/strlist.h"
-
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
+#include "tmpdir.h"
 
 static void
 test_init_is_empty_string(void **st)
@@ -57,7 +50,7 @@ test_cap_refuses_and_keeps_content(void **st)
 	struct buf b = BUF_INIT(8);
 
 	(void)st;
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	assert_int_equal(buf_adds(&b, "12345678"), 0);
 	assert_int_equal(buf_addch(&b, 'x'), -1);
 	assert_int_equal(buf_addf(&b, "%s", "toolong"), -1);

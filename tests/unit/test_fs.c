@@ -24,14 +24,6 @@
 #include "common/log.h"
 #include "tmpdir.h"
 
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
 static int
 setup(void **state)
 {
@@ -94,7 +86,7 @@ test_write_atomic_failure_keeps_old(void **state)
 	if (pid == 0) {
 		struct rlimit rl = { 100, 100 };
 		signal(SIGXFSZ, SIG_IGN);
-		log_set_sink(quiet, NULL);
+		log_set_sink(test_log_quiet, NULL);
 		setrlimit(RLIMIT_FSIZE, &rl);
 		_exit(fs_write_atomic(path, big, sizeof(big), 0644) == -1 ? 0
 		                                                          : 1);
@@ -395,6 +387,6 @@ main(void)
 		T(test_lock_excludes),
 	};
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,21 +38,13 @@ getrandom(void *buf, size_t len, unsigned int flags)
 	return syscall(SYS_getrandom, buf, len, flags);
 }
 
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
 static int
 setup(void **state)
 {
 	struct fake_runner *r = calloc(1, sizeof(*r));
 
 	fake_runner_begin(r);
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	*state = r;
 	return 0;
 }

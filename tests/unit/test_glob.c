@@ -17,14 +17,6 @@
 #include "common/strlist.h"
 #include "tmpdir.h"
 
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
 static const struct {
 	const char *pat, *path;
 	bool match;
@@ -214,6 +206,6 @@ main(void)
 		cmocka_unit_test(test_expand_tree),
 	};
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

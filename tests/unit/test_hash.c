@@ -18,14 +18,6 @@
 #include "common/log.h"
 #include "tmpdir.h"
 
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
 static const struct {
 	const char *in;
 	const char *hex;
@@ -178,6 +170,6 @@ main(void)
 		cmocka_unit_test(test_equal_constant_time),
 	};
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,14 +22,6 @@
 #include "common/proc.h"
 #include "tmpdir.h"
 
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
 static int
 run(char *const *argv, struct proc *p)
 {
@@ -580,6 +572,6 @@ main(void)
 		cmocka_unit_test(test_start_errors),
 	};
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

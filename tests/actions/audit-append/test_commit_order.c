@@ -84,14 +84,6 @@ __wrap_sync_file_range(int fd, off_t off, off_t n, unsigned flags)
 	return __real_sync_file_range(fd, off, n, flags);
 }
 
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
-
 static off_t
 size_of(const char *dir, const char *name)
 {
@@ -207,6 +199,6 @@ main(void)
 	};
 
 	if (getenv("TEST_VERBOSE") == NULL)
-		log_set_sink(quiet, NULL);
+		log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

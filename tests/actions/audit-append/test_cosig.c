@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "cosig.h"
 #include "note.h"
+#include "tmpdir.h"
 
 #define WKEY                                                                   \
 	"witness.example/kat+f65a942f+"                                        \
@@ -26,14 +27,6 @@
 #define OTHER                                                                   \
 	"\xe2\x80\x94 example.com/kat AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
 	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
-
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
 
 static int
 check(const char *note, bool *found, uint64_t *when)
@@ -123,6 +116,6 @@ main(void)
 	};
 
 	if (getenv("TEST_VERBOSE") == NULL)
-		log_set_sink(quiet, NULL);
+		log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

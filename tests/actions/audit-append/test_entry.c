@@ -15,14 +15,7 @@
 #include "entry.h"
 #include "log_store.h"
 #include "proof.h"
-
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
+#include "tmpdir.h"
 
 static void
 test_time(void **state)
@@ -228,6 +221,6 @@ main(void)
 	};
 
 	if (getenv("TEST_VERBOSE") == NULL)
-		log_set_sink(quiet, NULL);
+		log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,14 +11,7 @@
 
 #include "common/log.h"
 #include "merkle.h"
-
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
+#include "tmpdir.h"
 
 static const char *inputs[8] = { "", "00", "10", "2021", "3031", "40414243",
 	"5051525354555657", "606162636465666768696a6b6c6d6e6f" };
@@ -325,7 +318,7 @@ main(void)
 		cmocka_unit_test(test_stored_order),
 	};
 
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	load_leaves();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

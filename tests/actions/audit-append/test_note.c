@@ -14,6 +14,7 @@
 #include "checkpoint.h"
 #include "common/log.h"
 #include "note.h"
+#include "tmpdir.h"
 
 #define PN_SKEY                                                                \
 	"PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
@@ -36,14 +37,6 @@
 	"example.com/audit-append-test\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n"
 #define T_SIG8                                                                 \
 	"\xe2\x80\x94 example.com/audit-append-test ATnEt/eKootS9bBUX4v3rRIus7fLVQfKz3PcqyI3ilVWHrvvOgPsO+fCEJyrijRs1VxeaRJLKzCQKP0pSaEJoLKftwM=\n"
-
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
 
 static void
 test_keys(void **state)
@@ -307,6 +300,6 @@ main(void)
 	};
 
 	if (getenv("TEST_VERBOSE") == NULL)
-		log_set_sink(quiet, NULL);
+		log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,23 +22,7 @@
 #include "log_tail.h"
 #include "merkle.h"
 #include "verify.h"
-
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
-
-static int
-rm1(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
+#include "tmpdir.h"
 
 static uint64_t
 fsize(const char *dir, const char *name)
@@ -140,7 +123,7 @@ test_framing(void **state)
 	/* 3 single lines of 8 bytes, then "{..} \n{..} \n{..}\n". */
 	assert_int_equal(fsize(path, "entries"), 3 * 8 + 9 + 9 + 8);
 	check(path, 6, 0);
-	assert_int_equal(nftw(d, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tmpdir_remove(d);
 }
 
 /* Power loss after acknowledged appends: the unsynced index lost any
@@ -167,14 +150,14 @@ test_lagging_index(void **state)
 		log_store_close(&l);
 		check(path, 6, 6 - keep);
 		check(path, 6, 0); /* nothing left to do */
-		assert_int_equal(nftw(path, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+		tmpdir_remove(path);
 	}
 	/* Index files deleted altogether: rebuilt from entries. */
 	make(path);
 	cut(path, "offsets", 0);
 	cut(path, "hashes", 0);
 	check(path, 6, 6);
-	assert_int_equal(nftw(d, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tmpdir_remove(d);
 }
 
 /* Tails that are no complete commit are cut; complete ones are kept. */
@@ -211,9 +194,9 @@ test_torn_tails(void **state)
 		check(path, cases[i].size, cases[i].size - 6);
 		if (cases[i].size == 6)
 			assert_int_equal(fsize(path, "entries"), before);
-		assert_int_equal(nftw(path, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+		tmpdir_remove(path);
 	}
-	assert_int_equal(nftw(d, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tmpdir_remove(d);
 }
 
 static void
@@ -261,7 +244,7 @@ test_floor(void **state)
 	add(path, "entries", "{\"i\":6} \n{\"i", 12);
 	assert_int_equal(log_store_open(&l, path, LOG_WRITE), -1);
 	assert_int_equal(fsize(path, "entries"), 3 * 8 + 9 + 9 + 8 + 12);
-	assert_int_equal(nftw(d, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tmpdir_remove(d);
 }
 
 int
@@ -276,6 +259,6 @@ main(void)
 	};
 
 	if (getenv("TEST_VERBOSE") == NULL)
-		log_set_sink(quiet, NULL);
+		log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,14 +23,7 @@
 #include "log_store.h"
 #include "merkle.h"
 #include "verify.h"
-
-static void
-quiet(enum log_level lvl, const char *msg, void *ctx)
-{
-	(void)lvl;
-	(void)msg;
-	(void)ctx;
-}
+#include "tmpdir.h"
 
 static char *
 tmpdir(void)
@@ -43,20 +35,11 @@ tmpdir(void)
 	return strdup(d);
 }
 
-static int
-rm1(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
 static void
 rmrf(const char *d)
 {
 	if (access(d, F_OK) == 0)
-		assert_int_equal(nftw(d, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+		tmpdir_remove(d);
 }
 
 static int
@@ -417,6 +400,6 @@ main(void)
 	};
 
 	if (getenv("TEST_VERBOSE") == NULL)
-		log_set_sink(quiet, NULL);
+		log_set_sink(test_log_quiet, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

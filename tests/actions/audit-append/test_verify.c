@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 #include "log_store.h"
 #include "merkle.h"
 #include "verify.h"
+#include "tmpdir.h"
 
 #define N 50000 /* more than three scan chunks of 16384 */
 
@@ -33,15 +33,6 @@ capture(enum log_level lvl, const char *msg, void *ctx)
 	(void)ctx;
 	if (lvl == LOG_ERROR)
 		snprintf(last_error, sizeof(last_error), "%s", msg);
-}
-
-static int
-rm1(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
 }
 
 static size_t
@@ -180,7 +171,7 @@ test_verify_chunks(void **state)
 	assert_int_equal(verify(path, false, &r), 1);
 	assert_non_null(strstr(last_error, "entry 3 at byte"));
 	assert_non_null(strstr(last_error, "'offsets' (byte 24)"));
-	assert_int_equal(nftw(d, rm1, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tmpdir_remove(d);
 }
 
 int

@@ -13,14 +13,7 @@
 #include "common/xalloc.h"
 #include "durations.h"
 #include "junit.h"
-
-static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
+#include "tmpdir.h"
 
 struct got {
 	struct strlist ids;
@@ -209,7 +202,7 @@ test_malformed_delivers_nothing(void **state)
 	size_t i;
 
 	(void)state;
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		memset(&g, 0, sizeof(g));
 		assert_int_equal(junit_parse_mem(bad[i], strlen(bad[i]), "x",
@@ -254,7 +247,7 @@ test_cdata_skipping(void **state)
 	assert_int_equal(g.us[1], 2250000);
 	assert_int_equal(g.us[2], 500000);
 	strlist_release(&g.ids);
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	memset(&g, 0, sizeof(g));
 	assert_int_equal(
 	    junit_parse_mem(bad, strlen(bad), "x", NULL, collect, &g, NULL),
@@ -298,7 +291,7 @@ test_pytest_durations(void **state)
 	assert_int_equal(
 	    durations_parse_pytest(old, strlen(old), "d", collect_ids, &g), 0);
 	assert_int_equal(g.n, 4);
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	assert_int_equal(
 	    durations_parse_pytest("{\"a\": -1}", 9, "d", collect_ids, &g), -1);
 	assert_int_equal(

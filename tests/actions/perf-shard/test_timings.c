@@ -14,14 +14,6 @@
 #include "timings.h"
 
 static void
-quiet(enum log_level l, const char *m, void *c)
-{
-	(void)l;
-	(void)m;
-	(void)c;
-}
-
-static void
 add(struct timings *t, const char *file, const char *name, int64_t us,
     unsigned flags)
 {
@@ -118,7 +110,7 @@ test_save_load_roundtrip_and_prune(void **state)
 	timings_init(&u, 0);
 	assert_int_equal(timings_load(&u, "/nonexistent/x", true), 0);
 	assert_int_equal(u.nr, 0);
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	assert_int_equal(timings_load(&u, "/nonexistent/x", false), -1);
 	free(p);
 	p = tmpdir_write(
@@ -192,7 +184,7 @@ test_load_stream(void **state)
 	assert_int_equal(t.v[0].failures, 2);
 	assert_int_equal(t.v[0].nus, 0);
 	timings_release(&t);
-	log_set_sink(quiet, NULL);
+	log_set_sink(test_log_quiet, NULL);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		timings_init(&t, 0);
 		assert_int_equal(
