@@ -369,9 +369,13 @@ aa_checkpoint(struct aa_opts *o)
 		fputs(note.data, stdout);
 	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)l.size);
 	hash_hex(root, 32, rh);
-	if (gha_set_output("size", sz) < 0 || gha_set_output("root", rh) < 0 ||
-	    gha_set_output("checkpoint", note.data) < 0)
-		goto out;
+	{
+		const struct gha_output outs[] = { { "size", sz },
+			{ "root", rh }, { "checkpoint", note.data } };
+
+		if (gha_set_outputs(outs, ARRAY_SIZE(outs)) < 0)
+			goto out;
+	}
 	ret = RC_OK;
 out:
 	log_store_close(&l);

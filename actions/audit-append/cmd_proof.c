@@ -95,9 +95,12 @@ aa_verify(struct aa_opts *o)
 		printf("cosigned by %llu witness%s\n",
 		    (unsigned long long)r.cosigned,
 		    r.cosigned == 1 ? "" : "es");
-	gha_set_output("verified", "true");
-	gha_set_output("size", sz);
-	gha_set_output("root", rh);
+	{
+		const struct gha_output outs[] = { { "verified", "true" },
+			{ "size", sz }, { "root", rh } };
+
+		(void)gha_set_outputs(outs, ARRAY_SIZE(outs));
+	}
 	ret = RC_OK;
 out:
 	log_store_close(&l);

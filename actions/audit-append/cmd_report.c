@@ -65,10 +65,15 @@ aa_report(struct aa_opts *o)
 	        aa_write_output(o->svg, svg.data, svg.len) < 0))
 		goto out;
 	fputs(o->json ? js.data : md.data, stdout);
-	if (gha_summary_append(md.data) < 0 ||
-	    gha_set_output("report", js.data) < 0 ||
-	    gha_set_output("freeze", r.freeze ? "true" : "false") < 0)
+	if (gha_summary_append(md.data) < 0)
 		goto out;
+	{
+		const struct gha_output outs[] = { { "report", js.data },
+			{ "freeze", r.freeze ? "true" : "false" } };
+
+		if (gha_set_outputs(outs, ARRAY_SIZE(outs)) < 0)
+			goto out;
+	}
 	ret = RC_OK;
 out:
 	report_release(&r);

@@ -252,7 +252,7 @@ chaos_report_write(
     struct chaos_report *r, const char *path, const char *state, bool json)
 {
 	struct buf def = BUF_INIT(0);
-	char *text, num[32];
+	char *text, num[32], faults[32];
 	int rc = -1;
 
 	if (r->root == NULL)
@@ -274,10 +274,13 @@ chaos_report_write(
 	free(text);
 	info_msg("journal: %s (%zu fault(s) injected)", path, r->nfaults);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->seed);
-	gha_set_output("seed", num);
-	gha_set_output("journal", path);
-	snprintf(num, sizeof(num), "%zu", r->nfaults);
-	gha_set_output("faults", num);
+	snprintf(faults, sizeof(faults), "%zu", r->nfaults);
+	{
+		const struct gha_output outs[] = { { "seed", num },
+			{ "journal", path }, { "faults", faults } };
+
+		(void)gha_set_outputs(outs, ARRAY_SIZE(outs));
+	}
 	summary(r, path);
 	rc = 0;
 out:

@@ -282,13 +282,13 @@ set_outputs(const struct plan *p, const char *out)
 		buf_addf(&m, "%s%u", k > 1 ? "," : "", k);
 	buf_addf(&m, "],\"digest\":[\"%.16s\"]}", p->digest);
 	snprintf(n, sizeof(n), "%u", p->shards);
-	ret = gha_set_output("matrix", m.data);
-	if (!ret)
-		ret = gha_set_output("digest", p->digest);
-	if (!ret)
-		ret = gha_set_output("shards", n);
-	if (!ret)
-		ret = gha_set_output("plan", out);
+	{
+		const struct gha_output outs[] = { { "matrix", m.data },
+			{ "digest", p->digest }, { "shards", n },
+			{ "plan", out } };
+
+		ret = gha_set_outputs(outs, ARRAY_SIZE(outs));
+	}
 	buf_release(&m);
 	return ret;
 }

@@ -191,8 +191,12 @@ heal_cmd_remediate(int argc, char **argv)
 	if (heal_remediate(&o, &gh, &rules, &res) < 0)
 		goto out;
 	rc = RC_OK;
-	(void)gha_set_output("decision", res.decision);
-	(void)gha_set_output("reason", res.reason);
+	{
+		const struct gha_output outs[] = { { "decision", res.decision },
+			{ "reason", res.reason } };
+
+		(void)gha_set_outputs(outs, ARRAY_SIZE(outs));
+	}
 	if (json) {
 		cJSON *j = result_json(&o, &res);
 		char *s = json_print(j);

@@ -239,10 +239,11 @@ heal_cmd_classify(int argc, char **argv)
 			putchar('\n');
 		}
 		if (argc - idx == 1) {
-			(void)gha_set_output("class", cls);
-			(void)gha_set_output(
-			    "rule", m.rule_id ? m.rule_id : "");
-			(void)gha_set_output("evidence", m.evidence);
+			const struct gha_output outs[] = { { "class", cls },
+				{ "rule", m.rule_id ? m.rule_id : "" },
+				{ "evidence", m.evidence } };
+
+			(void)gha_set_outputs(outs, ARRAY_SIZE(outs));
 		}
 	}
 	if (json) {

@@ -332,12 +332,15 @@ heal_run_report(
 	(void)o;
 	snprintf(num, sizeof(num), "%ld", res->attempts);
 	snprintf(code, sizeof(code), "%d", res->exit_code);
-	if (gha_set_output("attempts", num) < 0 ||
-	    gha_set_output("exit-code", code) < 0 ||
-	    gha_set_output("class", cls) < 0 ||
-	    gha_set_output(
-	        "evidence", res->exit_code ? res->last.evidence : "") < 0)
-		rc = -1;
+	{
+		const struct gha_output outs[] = { { "attempts", num },
+			{ "exit-code", code }, { "class", cls },
+			{ "evidence",
+			    res->exit_code ? res->last.evidence : "" } };
+
+		if (gha_set_outputs(outs, ARRAY_SIZE(outs)) < 0)
+			rc = -1;
+	}
 	(void)buf_addf(&md, "### self-heal run: %s after %ld attempt%s\n\n",
 	    res->exit_code == 0 ? "succeeded" : "failed", res->attempts,
 	    res->attempts == 1 ? "" : "s");
