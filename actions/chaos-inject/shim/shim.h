@@ -25,6 +25,14 @@
 #define SHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 /* slow paths out of line: the fast path keeps no frame, canary or probe */
 #define SHIM_SLOW __attribute__((noinline, cold))
+/* Resolves real_<name> (the next definition of name) on first use. */
+#define SHIM_LOAD(name)                                                        \
+	do {                                                                   \
+		if (SHIM_UNLIKELY(real_##name == NULL)) {                      \
+			void *p_ = shim_real(#name);                           \
+			memcpy(&real_##name, &p_, sizeof(p_));                 \
+		}                                                              \
+	} while (0)
 
 /* Extra bits in shim_mask beside enum chaos_call: calls that must look at
  * their arguments to keep fd tracking right, without injecting. */

@@ -15,14 +15,6 @@
  * through the fd bitmap filled here. A host name in a rule matches the
  * addresses getaddrinfo returned for it in this process.
  */
-#define LOAD(name)                                                             \
-	do {                                                                   \
-		if (SHIM_UNLIKELY(real_##name == NULL)) {                      \
-			void *p_ = shim_real(#name);                           \
-			memcpy(&real_##name, &p_, sizeof(p_));                 \
-		}                                                              \
-	} while (0)
-
 /* glibc declares these with transparent unions under _GNU_SOURCE. */
 typedef int connect_fn(int, __CONST_SOCKADDR_ARG, socklen_t);
 typedef ssize_t send_fn(int, const void *, size_t, int);
@@ -69,7 +61,7 @@ connect_slow(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 SHIM_EXPORT int
 connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
-	LOAD(connect);
+	SHIM_LOAD(connect);
 	if (SHIM_UNLIKELY(shim_on(CHAOS_CONNECT | SHIM_TRACK_CONNECT)) &&
 	    !shim_busy)
 		return connect_slow(fd, addr, len);
@@ -123,7 +115,7 @@ send_slow(int fd, const void *buf, size_t n, int flags)
 SHIM_EXPORT ssize_t
 send(int fd, const void *buf, size_t n, int flags)
 {
-	LOAD(send);
+	SHIM_LOAD(send);
 	if (SLOW(CHAOS_SEND))
 		return send_slow(fd, buf, n, flags);
 	return real_send(fd, buf, n, flags);
@@ -144,7 +136,7 @@ SHIM_EXPORT ssize_t
 sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCKADDR_ARG sa,
     socklen_t len)
 {
-	LOAD(sendto);
+	SHIM_LOAD(sendto);
 	if (SLOW(CHAOS_SEND))
 		return sendto_slow(fd, buf, n, flags, sa, len);
 	return real_sendto(fd, buf, n, flags, sa, len);
@@ -163,7 +155,7 @@ sendmsg_slow(int fd, const struct msghdr *msg, int flags)
 SHIM_EXPORT ssize_t
 sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	LOAD(sendmsg);
+	SHIM_LOAD(sendmsg);
 	if (SLOW(CHAOS_SEND))
 		return sendmsg_slow(fd, msg, flags);
 	return real_sendmsg(fd, msg, flags);
@@ -185,7 +177,7 @@ recv_slow(int fd, void *buf, size_t n, int flags)
 SHIM_EXPORT ssize_t
 recv(int fd, void *buf, size_t n, int flags)
 {
-	LOAD(recv);
+	SHIM_LOAD(recv);
 	if (SLOW(CHAOS_RECV))
 		return recv_slow(fd, buf, n, flags);
 	return real_recv(fd, buf, n, flags);
@@ -209,7 +201,7 @@ SHIM_EXPORT ssize_t
 recvfrom(
     int fd, void *buf, size_t n, int flags, __SOCKADDR_ARG sa, socklen_t *len)
 {
-	LOAD(recvfrom);
+	SHIM_LOAD(recvfrom);
 	if (SLOW(CHAOS_RECV))
 		return recvfrom_slow(fd, buf, n, flags, sa, len);
 	return real_recvfrom(fd, buf, n, flags, sa, len);
@@ -228,7 +220,7 @@ recvmsg_slow(int fd, struct msghdr *msg, int flags)
 SHIM_EXPORT ssize_t
 recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	LOAD(recvmsg);
+	SHIM_LOAD(recvmsg);
 	if (SLOW(CHAOS_RECV))
 		return recvmsg_slow(fd, msg, flags);
 	return real_recvmsg(fd, msg, flags);
@@ -255,7 +247,7 @@ SHIM_EXPORT int
 getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
     struct addrinfo **res)
 {
-	LOAD(getaddrinfo);
+	SHIM_LOAD(getaddrinfo);
 	if (SHIM_UNLIKELY(shim_on(CHAOS_DNS | SHIM_TRACK_DNS)) && !shim_busy)
 		return gai_slow(node, service, hints, res);
 	return real_getaddrinfo(node, service, hints, res);

@@ -17,14 +17,6 @@
  * posix_spawn and vfork skip those, so they are handled here, and exec
  * with an explicit envp gets the right lineage patched in.
  */
-#define LOAD(name)                                                             \
-	do {                                                                   \
-		if (SHIM_UNLIKELY(real_##name == NULL)) {                      \
-			void *p_ = shim_real(#name);                           \
-			memcpy(&real_##name, &p_, sizeof(p_));                 \
-		}                                                              \
-	} while (0)
-
 #define SHIM_ENV_MAX 2048
 
 void *__libc_malloc(size_t n);
@@ -66,7 +58,7 @@ malloc_first(size_t n)
 {
 	if (shim_busy)
 		return __libc_malloc(n);
-	LOAD(malloc);
+	SHIM_LOAD(malloc);
 	return real_malloc(n);
 }
 
@@ -88,7 +80,7 @@ fork(void)
 {
 	int e;
 
-	LOAD(fork);
+	SHIM_LOAD(fork);
 	if (SHIM_UNLIKELY(shim_on(CHAOS_FORK)) && (e = fork_fault("fork"))) {
 		errno = e;
 		return -1;
@@ -103,7 +95,7 @@ vfork(void)
 {
 	int e;
 
-	LOAD(fork);
+	SHIM_LOAD(fork);
 	if (SHIM_UNLIKELY(shim_on(CHAOS_FORK)) && (e = fork_fault("vfork"))) {
 		errno = e;
 		return -1;
@@ -132,7 +124,7 @@ SHIM_EXPORT int
 posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	LOAD(posix_spawn);
+	SHIM_LOAD(posix_spawn);
 	if (SHIM_UNLIKELY(shim_on(SHIM_ON)) && !shim_busy)
 		return spawn_common(real_posix_spawn, "posix_spawn", pid, path,
 		    fa, attr, argv, envp);
@@ -143,7 +135,7 @@ SHIM_EXPORT int
 posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	LOAD(posix_spawnp);
+	SHIM_LOAD(posix_spawnp);
 	if (SHIM_UNLIKELY(shim_on(SHIM_ON)) && !shim_busy)
 		return spawn_common(real_posix_spawnp, "posix_spawnp", pid,
 		    file, fa, attr, argv, envp);
@@ -159,7 +151,7 @@ execve(const char *path, char *const argv[], char *const envp[])
 	char *env[SHIM_ENV_MAX];
 	char slot[64];
 
-	LOAD(execve);
+	SHIM_LOAD(execve);
 	if (shim_on(SHIM_ON) &&
 	    shim_env_with_lineage(envp, shim_next_image(shim_own_lineage()),
 	        env, SHIM_ENV_MAX, slot, sizeof(slot)) == 0)
@@ -173,7 +165,7 @@ execvpe(const char *file, char *const argv[], char *const envp[])
 	char *env[SHIM_ENV_MAX];
 	char slot[64];
 
-	LOAD(execvpe);
+	SHIM_LOAD(execvpe);
 	if (shim_on(SHIM_ON) &&
 	    shim_env_with_lineage(envp, shim_next_image(shim_own_lineage()),
 	        env, SHIM_ENV_MAX, slot, sizeof(slot)) == 0)
