@@ -23,7 +23,10 @@
 
 struct bucket {
 	bool used;
-	unsigned lo[NPOS], hi[NPOS];
+	unsigned lo[NPOS], hi[NPOS]; /* nibble sets by window byte */
+	/* col[k][h]: chance of a byte with high nibble h and its low nibble
+	 * in lo[k]; pc[k]: of one in lo[k] x hi[k]; chance: of a mark */
+	double col[NPOS][16], pc[NPOS], chance;
 };
 
 static unsigned char
@@ -149,60 +152,70 @@ grams_has(const struct grams *gs, const unsigned char *p)
 	return g != 0 && gs->slot[gram_slot(gs, g)] == g;
 }
 
-/* The text windows are chosen against: the chance of a byte drawn from
- * byte_weight by its nibbles (sum[a][h][m]: low nibble a, high nibble in
- * the set m of 0-7 (h = 0) or of 8-15 (h = 1)), and the windows of
- * `typical`. */
+/* The text windows are chosen against: w[lo][hi], the chance of a byte
+ * drawn from byte_weight by its nibbles, and the windows of `typical`. */
 struct model {
-	double sum[16][2][256];
+	double w[16][16];
 	struct grams typical;
 };
 
 static void
 model_init(struct model *m)
 {
-	double w[16][16], total = 0;
-	unsigned c, a, h, s;
+	double total = 0;
+	unsigned c;
 
 	for (c = 0; c < 256; c++)
 		total += byte_weight(c);
 	for (c = 0; c < 256; c++)
-		w[c & 15][c >> 4] = byte_weight(c) / total;
-	for (a = 0; a < 16; a++)
-		for (h = 0; h < 2; h++) {
-			m->sum[a][h][0] = 0;
-			for (s = 1; s < 256; s++)
-				m->sum[a][h][s] =
-				    m->sum[a][h][s & (s - 1)] +
-				    w[a][h * 8 + (unsigned)__builtin_ctz(s)];
-		}
+		m->w[c & 15][c >> 4] = byte_weight(c) / total;
 	grams_init(&m->typical);
 }
 
-/* Chance that a byte has its nibbles in lo x hi. */
+/* The bucket's chance at window byte k if the window's sets wl x wh
+ * joined it, from its column sums: the new high nibbles for the low
+ * nibbles it has, and the window's low nibble over all of them. */
 static double
-pos_chance(const struct model *m, unsigned lo, unsigned hi)
+joined_chance(const struct model *m, const struct bucket *b, int k, unsigned wl,
+    unsigned wh)
 {
-	double p = 0;
-	unsigned a;
+	unsigned hi = b->hi[k] | wh, nh, a, h;
+	double p = b->pc[k];
 
-	for (; lo; lo &= lo - 1) {
-		a = (unsigned)__builtin_ctz(lo);
-		p += m->sum[a][0][hi & 255] + m->sum[a][1][hi >> 8 & 255];
-	}
+	if (wl == 0xffff)
+		return 1; /* past the end of a short pattern */
+	for (nh = wh & ~b->hi[k]; nh; nh &= nh - 1)
+		p += b->col[k][__builtin_ctz(nh)];
+	a = (unsigned)__builtin_ctz(wl);
+	if (!(b->lo[k] & wl))
+		for (h = hi; h; h &= h - 1)
+			p += m->w[a][__builtin_ctz(h)];
 	return p;
 }
 
-static double
-bucket_chance(
-    const struct model *m, const unsigned lo[NPOS], const unsigned hi[NPOS])
+static void
+bucket_join(const struct model *m, struct bucket *b, const unsigned wl[NPOS],
+    const unsigned wh[NPOS])
 {
-	double p = 1;
+	unsigned x, h;
 	int k;
 
-	for (k = 0; k < NPOS; k++)
-		p *= pos_chance(m, lo[k], hi[k]);
-	return p;
+	b->used = true;
+	b->chance = 1;
+	for (k = 0; k < NPOS; k++) {
+		b->lo[k] |= wl[k];
+		b->hi[k] |= wh[k];
+		b->pc[k] = 0;
+		for (h = 0; h < 16; h++) {
+			b->col[k][h] = 0;
+			for (x = 0; x < 16; x++)
+				if (b->lo[k] >> x & 1)
+					b->col[k][h] += m->w[x][h];
+			if (b->hi[k] >> h & 1)
+				b->pc[k] += b->col[k][h];
+		}
+		b->chance *= b->pc[k];
+	}
 }
 
 /* Nibble sets of the window of p at offset o: both cases of a letter;
@@ -241,27 +254,26 @@ static int
 place(const struct model *m, struct bucket *bk, const unsigned char *p,
     size_t plen)
 {
-	unsigned wl[NPOS], wh[NPOS], tl[NPOS], th[NPOS];
+	unsigned wl[NPOS], wh[NPOS];
 	int b, o, k, best_b = 0, best_o = 0;
 	int maxo = plen > NPOS ? (int)(plen - NPOS) : 0;
-	double before[NBUCKET], best = 3, cost, pen; /* costs are <= 2 */
+	double best = 3, cost, pen; /* costs are <= 2 */
 
 	if (maxo > PF_MAXOFF)
 		maxo = PF_MAXOFF;
-	for (b = 0; b < NBUCKET; b++)
-		before[b] =
-		    bk[b].used ? bucket_chance(m, bk[b].lo, bk[b].hi) : 0;
 	for (o = 0; o <= maxo; o++) {
 		window(p, plen, o, wl, wh);
 		pen = (size_t)o + NPOS <= plen && grams_has(&m->typical, p + o)
 		          ? 1
 		          : 0;
+		if (pen >= best)
+			continue;
 		for (b = 0; b < NBUCKET; b++) {
-			for (k = 0; k < NPOS; k++) {
-				tl[k] = wl[k] | bk[b].lo[k];
-				th[k] = wh[k] | bk[b].hi[k];
-			}
-			cost = pen + bucket_chance(m, tl, th) - before[b];
+			cost = 1;
+			for (k = 0; k < NPOS; k++)
+				cost *=
+				    joined_chance(m, &bk[b], k, wl[k], wh[k]);
+			cost += pen - bk[b].chance;
 			if (cost < best) {
 				best = cost;
 				best_b = b;
@@ -270,11 +282,7 @@ place(const struct model *m, struct bucket *bk, const unsigned char *p,
 		}
 	}
 	window(p, plen, best_o, wl, wh);
-	for (k = 0; k < NPOS; k++) {
-		bk[best_b].lo[k] |= wl[k];
-		bk[best_b].hi[k] |= wh[k];
-	}
-	bk[best_b].used = true;
+	bucket_join(m, &bk[best_b], wl, wh);
 	return best_o;
 }
 
@@ -295,7 +303,7 @@ struct heal_pf *
 pf_new(const char *const *pats, size_t n)
 {
 	struct heal_pf *pf = xcalloc(1, sizeof(*pf));
-	struct model *m = xmalloc(sizeof(*m)); /* 96 KiB */
+	struct model *m = xmalloc(sizeof(*m)); /* 34 KiB */
 	struct bucket bk[NBUCKET];
 	size_t i, plen;
 	int b, k, x, o;
