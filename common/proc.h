@@ -33,9 +33,9 @@
  * the call. With on_chunk set, the raw bytes of every read (up to
  * read_size, unsplit, newlines kept) are handed over first, before the
  * lines of that read; a tee can write them out with one write(2) per read
- * instead of one per line. Both get line_ctx; either may be used alone. on_chunk NULL
- * (as PROC_INIT sets it) keeps the line-only behaviour.
- * Without any of them, the child inherits our stdout/stderr.
+ * instead of one per line. Both get line_ctx; either may be used alone.
+ * on_chunk NULL (as PROC_INIT sets it) keeps the line-only behaviour. Without
+ * any of them, the child inherits our stdout/stderr.
  *
  * Ownership: argv/env/cwd are borrowed and must outlive proc_wait.
  * proc_release frees out/err (and closes the pipes of a started but not
