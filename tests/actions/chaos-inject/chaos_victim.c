@@ -99,6 +99,34 @@ do_read(const char *path, long n)
 	return 0;
 }
 
+/* read(2) in chunks of at most n bytes: each chunk's size, then the
+ * bytes in hex (what a corrupt or short read did shows in either). */
+static int
+do_cat(const char *path, long n)
+{
+	unsigned char buf[256], all[4096];
+	size_t len = 0, i;
+	int fd = open(path, O_RDONLY);
+	ssize_t k;
+
+	if (fd < 0 || n < 1 || n > (long)sizeof(buf)) {
+		printf("%s cat failed %s\n", tag, ename(errno));
+		return 0;
+	}
+	while ((k = read(fd, buf, (size_t)n)) > 0 &&
+	       len + (size_t)k <= sizeof(all)) {
+		printf("%s chunk %zd\n", tag, k);
+		memcpy(all + len, buf, (size_t)k);
+		len += (size_t)k;
+	}
+	close(fd);
+	printf("%s bytes ", tag);
+	for (i = 0; i < len; i++)
+		printf("%02x", all[i]);
+	printf("\n");
+	return 0;
+}
+
 static int
 connect_port(int port)
 {
@@ -181,6 +209,8 @@ run(int argc, char **argv, char *self)
 {
 	if (argc >= 3 && strcmp(argv[0], "open") == 0)
 		return do_open(argv[1], strtol(argv[2], NULL, 10));
+	if (argc >= 3 && strcmp(argv[0], "cat") == 0)
+		return do_cat(argv[1], strtol(argv[2], NULL, 10));
 	if (argc >= 3 && strcmp(argv[0], "read") == 0)
 		return do_read(argv[1], strtol(argv[2], NULL, 10));
 	if (argc >= 3 && strcmp(argv[0], "connect") == 0)

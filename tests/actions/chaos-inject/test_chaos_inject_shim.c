@@ -280,6 +280,59 @@ test_malloc_rate_and_log(void **state)
 	unlink(log);
 }
 
+/* The hex of "payload\n" as the victim prints it. */
+#define PAYLOAD_HEX "7061796c6f61640a"
+
+static int
+popcount_diff(const char *a, const char *b)
+{
+	int n = 0;
+
+	for (; *a != '\n' && *b != '\n'; a += 2, b += 2) {
+		unsigned x, y;
+
+		assert_int_equal(sscanf(a, "%2x", &x), 1);
+		assert_int_equal(sscanf(b, "%2x", &y), 1);
+		n += __builtin_popcount(x ^ y);
+	}
+	assert_true(*a == *b); /* same length */
+	return n;
+}
+
+/* action=corrupt flips exactly one bit of what read(2) returned;
+ * action=short halves the transfer. Both only for the matched file. */
+static void
+test_corrupt_and_short_reads(void **state)
+{
+	char rules[512], out[OUT_CAP];
+	const char *hex;
+
+	(void)state;
+	snprintf(rules, sizeof(rules), "read,path=%s,action=corrupt", file);
+	assert_int_equal(
+	    victim(rules, "3", NULL, out, "cat", file, "64", NULL, NULL, NULL),
+	    0);
+	hex = strstr(out, "bytes ");
+	assert_non_null(hex);
+	assert_int_equal(popcount_diff(hex + 6, PAYLOAD_HEX "\n"), 1);
+
+	snprintf(rules, sizeof(rules), "read,path=%s,action=short", file);
+	assert_int_equal(
+	    victim(rules, "3", NULL, out, "cat", file, "4", NULL, NULL, NULL),
+	    0);
+	assert_int_equal(chaos_count(out, "chunk 2"), 4);
+	assert_int_equal(chaos_count(out, "chunk 4"), 0);
+	assert_non_null(strstr(out, "bytes " PAYLOAD_HEX "\n"));
+
+	/* another file's reads are left alone */
+	snprintf(
+	    rules, sizeof(rules), "read,path=/nonexistent/,action=corrupt");
+	assert_int_equal(
+	    victim(rules, "3", NULL, out, "cat", file, "64", NULL, NULL, NULL),
+	    0);
+	assert_non_null(strstr(out, "bytes " PAYLOAD_HEX "\n"));
+}
+
 static void
 test_no_rules_is_transparent(void **state)
 {
@@ -302,6 +355,7 @@ main(void)
 		cmocka_unit_test(test_connect_only_matched_port),
 		cmocka_unit_test(test_dns_only_matched_host),
 		cmocka_unit_test(test_malloc_rate_and_log),
+		cmocka_unit_test(test_corrupt_and_short_reads),
 		cmocka_unit_test(test_no_rules_is_transparent),
 	};
 
