@@ -236,6 +236,42 @@ out:
 	return ret;
 }
 
+int
+shim_io_before(
+    const char *fn, uint32_t call, int fd, size_t *count, uint64_t *corrupt)
+{
+	struct shim_target t = { fn, NULL, fd, NULL, NULL };
+	struct shim_fire f;
+
+	if (!shim_decide(call, &t, &f))
+		return 0;
+	switch (f.action) {
+	case CHAOS_ACT_FAIL:
+		errno = f.err;
+		return 1;
+	case CHAOS_ACT_SHORT:
+		if (count != NULL && *count > 1)
+			*count /= 2;
+		return 0;
+	case CHAOS_ACT_CORRUPT:
+		*corrupt = f.draw | 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+void
+shim_flip(void *buf, ssize_t got, uint64_t corrupt)
+{
+	unsigned char *b = buf;
+
+	if (corrupt == 0 || got <= 0)
+		return;
+	b[(corrupt >> 8) % (uint64_t)got] ^=
+	    (unsigned char)(1u << ((corrupt >> 3) & 7));
+}
+
 /* ---- constructor ---- */
 
 static void

@@ -76,6 +76,18 @@ struct shim_fire {
  * 0 otherwise. Logs the fault. */
 int shim_decide(
     uint32_t call, const struct shim_target *t, struct shim_fire *f);
+/*
+ * Shared slow path of the data calls (read/write and send/recv families):
+ * 1 when the call must fail now (errno set), else 0 with *count maybe
+ * halved (a short transfer) and *corrupt set when the data read must get
+ * a flipped bit, which shim_flip then applies to the bytes got.
+ */
+int shim_io_before(
+    const char *fn, uint32_t call, int fd, size_t *count, uint64_t *corrupt);
+void shim_flip(void *buf, ssize_t got, uint64_t corrupt);
+/* A data call takes its slow path: a rule for it, and not inside ours. */
+#define SHIM_IO_SLOW(bit) (SHIM_UNLIKELY(shim_on(bit)) && !shim_busy)
+
 /* Tracking: called after a successful open/connect, and on close. */
 void shim_track_open(int fd, const char *abspath);
 void shim_track_connect(int fd, const struct sockaddr *sa);

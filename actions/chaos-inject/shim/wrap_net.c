@@ -68,46 +68,12 @@ connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 	return real_connect(fd, addr, len);
 }
 
-/* 1: fail now with errno set; 0: go on (count maybe halved). */
-SHIM_SLOW static int
-io_before(
-    const char *fn, uint32_t call, int fd, size_t *count, uint64_t *corrupt)
-{
-	struct shim_target t = { fn, NULL, fd, NULL, NULL };
-	struct shim_fire f;
-
-	if (!shim_decide(call, &t, &f))
-		return 0;
-	if (f.action == CHAOS_ACT_FAIL) {
-		errno = f.err;
-		return 1;
-	}
-	if (f.action == CHAOS_ACT_SHORT && count != NULL && *count > 1)
-		*count /= 2;
-	if (f.action == CHAOS_ACT_CORRUPT)
-		*corrupt = f.draw | 1;
-	return 0;
-}
-
-SHIM_SLOW static void
-flip(void *buf, ssize_t got, uint64_t corrupt)
-{
-	unsigned char *b = buf;
-
-	if (corrupt == 0 || got <= 0)
-		return;
-	b[(corrupt >> 8) % (uint64_t)got] ^=
-	    (unsigned char)(1u << ((corrupt >> 3) & 7));
-}
-
-#define SLOW(bit) (SHIM_UNLIKELY(shim_on(bit)) && !shim_busy)
-
 SHIM_SLOW static ssize_t
 send_slow(int fd, const void *buf, size_t n, int flags)
 {
 	uint64_t c = 0;
 
-	if (io_before("send", CHAOS_SEND, fd, &n, &c))
+	if (shim_io_before("send", CHAOS_SEND, fd, &n, &c))
 		return -1;
 	return real_send(fd, buf, n, flags);
 }
@@ -116,7 +82,7 @@ SHIM_EXPORT ssize_t
 send(int fd, const void *buf, size_t n, int flags)
 {
 	SHIM_LOAD(send);
-	if (SLOW(CHAOS_SEND))
+	if (SHIM_IO_SLOW(CHAOS_SEND))
 		return send_slow(fd, buf, n, flags);
 	return real_send(fd, buf, n, flags);
 }
@@ -127,7 +93,7 @@ sendto_slow(int fd, const void *buf, size_t n, int flags,
 {
 	uint64_t c = 0;
 
-	if (io_before("sendto", CHAOS_SEND, fd, &n, &c))
+	if (shim_io_before("sendto", CHAOS_SEND, fd, &n, &c))
 		return -1;
 	return real_sendto(fd, buf, n, flags, sa, len);
 }
@@ -137,7 +103,7 @@ sendto(int fd, const void *buf, size_t n, int flags, __CONST_SOCKADDR_ARG sa,
     socklen_t len)
 {
 	SHIM_LOAD(sendto);
-	if (SLOW(CHAOS_SEND))
+	if (SHIM_IO_SLOW(CHAOS_SEND))
 		return sendto_slow(fd, buf, n, flags, sa, len);
 	return real_sendto(fd, buf, n, flags, sa, len);
 }
@@ -147,7 +113,7 @@ sendmsg_slow(int fd, const struct msghdr *msg, int flags)
 {
 	uint64_t c = 0;
 
-	if (io_before("sendmsg", CHAOS_SEND, fd, NULL, &c))
+	if (shim_io_before("sendmsg", CHAOS_SEND, fd, NULL, &c))
 		return -1;
 	return real_sendmsg(fd, msg, flags);
 }
@@ -156,7 +122,7 @@ SHIM_EXPORT ssize_t
 sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	SHIM_LOAD(sendmsg);
-	if (SLOW(CHAOS_SEND))
+	if (SHIM_IO_SLOW(CHAOS_SEND))
 		return sendmsg_slow(fd, msg, flags);
 	return real_sendmsg(fd, msg, flags);
 }
@@ -167,10 +133,10 @@ recv_slow(int fd, void *buf, size_t n, int flags)
 	uint64_t c = 0;
 	ssize_t got;
 
-	if (io_before("recv", CHAOS_RECV, fd, &n, &c))
+	if (shim_io_before("recv", CHAOS_RECV, fd, &n, &c))
 		return -1;
 	got = real_recv(fd, buf, n, flags);
-	flip(buf, got, c);
+	shim_flip(buf, got, c);
 	return got;
 }
 
@@ -178,7 +144,7 @@ SHIM_EXPORT ssize_t
 recv(int fd, void *buf, size_t n, int flags)
 {
 	SHIM_LOAD(recv);
-	if (SLOW(CHAOS_RECV))
+	if (SHIM_IO_SLOW(CHAOS_RECV))
 		return recv_slow(fd, buf, n, flags);
 	return real_recv(fd, buf, n, flags);
 }
@@ -190,10 +156,10 @@ recvfrom_slow(
 	uint64_t c = 0;
 	ssize_t got;
 
-	if (io_before("recvfrom", CHAOS_RECV, fd, &n, &c))
+	if (shim_io_before("recvfrom", CHAOS_RECV, fd, &n, &c))
 		return -1;
 	got = real_recvfrom(fd, buf, n, flags, sa, len);
-	flip(buf, got, c);
+	shim_flip(buf, got, c);
 	return got;
 }
 
@@ -202,7 +168,7 @@ recvfrom(
     int fd, void *buf, size_t n, int flags, __SOCKADDR_ARG sa, socklen_t *len)
 {
 	SHIM_LOAD(recvfrom);
-	if (SLOW(CHAOS_RECV))
+	if (SHIM_IO_SLOW(CHAOS_RECV))
 		return recvfrom_slow(fd, buf, n, flags, sa, len);
 	return real_recvfrom(fd, buf, n, flags, sa, len);
 }
@@ -212,7 +178,7 @@ recvmsg_slow(int fd, struct msghdr *msg, int flags)
 {
 	uint64_t c = 0;
 
-	if (io_before("recvmsg", CHAOS_RECV, fd, NULL, &c))
+	if (shim_io_before("recvmsg", CHAOS_RECV, fd, NULL, &c))
 		return -1;
 	return real_recvmsg(fd, msg, flags);
 }
@@ -221,7 +187,7 @@ SHIM_EXPORT ssize_t
 recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	SHIM_LOAD(recvmsg);
-	if (SLOW(CHAOS_RECV))
+	if (SHIM_IO_SLOW(CHAOS_RECV))
 		return recvmsg_slow(fd, msg, flags);
 	return real_recvmsg(fd, msg, flags);
 }

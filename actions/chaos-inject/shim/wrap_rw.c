@@ -29,50 +29,15 @@ static pwrite_fn *real_pwrite, *real_pwrite64;
 static readv_fn *real_readv, *real_writev;
 static fd_fn *real_fsync, *real_fdatasync;
 
-/*
- * Shared slow path of every read/write variant. Returns 1 if the call must
- * fail now (errno set), else 0 with *count possibly reduced and *corrupt
- * set when the data read must get a flipped bit.
- */
+/* A read or write on a tracked socket counts as a recv or send. */
 SHIM_SLOW static int
 rw_before(
     const char *fn, uint32_t call, int fd, size_t *count, uint64_t *corrupt)
 {
-	struct shim_target t = { fn, NULL, fd, NULL, NULL };
-	struct shim_fire f;
-
 	if (shim_is_tracked_sock(fd))
 		call = call == CHAOS_READ ? CHAOS_RECV : CHAOS_SEND;
-	if (!shim_decide(call, &t, &f))
-		return 0;
-	switch (f.action) {
-	case CHAOS_ACT_FAIL:
-		errno = f.err;
-		return 1;
-	case CHAOS_ACT_SHORT:
-		if (count != NULL && *count > 1)
-			*count /= 2;
-		return 0;
-	case CHAOS_ACT_CORRUPT:
-		*corrupt = f.draw | 1;
-		return 0;
-	default:
-		return 0;
-	}
+	return shim_io_before(fn, call, fd, count, corrupt);
 }
-
-static void
-flip(void *buf, ssize_t got, uint64_t corrupt)
-{
-	unsigned char *b = buf;
-
-	if (corrupt == 0 || got <= 0)
-		return;
-	b[(corrupt >> 8) % (uint64_t)got] ^=
-	    (unsigned char)(1u << ((corrupt >> 3) & 7));
-}
-
-#define RW_SLOW(bit) (SHIM_UNLIKELY(shim_on(bit)) && !shim_busy)
 
 SHIM_SLOW static ssize_t
 read_slow(int fd, void *buf, size_t count)
@@ -83,7 +48,7 @@ read_slow(int fd, void *buf, size_t count)
 	if (rw_before("read", CHAOS_READ, fd, &count, &corrupt))
 		return -1;
 	n = real_read(fd, buf, count);
-	flip(buf, n, corrupt);
+	shim_flip(buf, n, corrupt);
 	return n;
 }
 
@@ -91,7 +56,7 @@ SHIM_EXPORT ssize_t
 read(int fd, void *buf, size_t count)
 {
 	SHIM_LOAD(read);
-	if (RW_SLOW(CHAOS_READ))
+	if (SHIM_IO_SLOW(CHAOS_READ))
 		return read_slow(fd, buf, count);
 	return real_read(fd, buf, count);
 }
@@ -105,7 +70,7 @@ pread_slow(int fd, void *buf, size_t count, off_t off)
 	if (rw_before("pread", CHAOS_READ, fd, &count, &corrupt))
 		return -1;
 	n = real_pread(fd, buf, count, off);
-	flip(buf, n, corrupt);
+	shim_flip(buf, n, corrupt);
 	return n;
 }
 
@@ -113,7 +78,7 @@ SHIM_EXPORT ssize_t
 pread(int fd, void *buf, size_t count, off_t off)
 {
 	SHIM_LOAD(pread);
-	if (RW_SLOW(CHAOS_READ))
+	if (SHIM_IO_SLOW(CHAOS_READ))
 		return pread_slow(fd, buf, count, off);
 	return real_pread(fd, buf, count, off);
 }
@@ -127,7 +92,7 @@ pread64_slow(int fd, void *buf, size_t count, off_t off)
 	if (rw_before("pread64", CHAOS_READ, fd, &count, &corrupt))
 		return -1;
 	n = real_pread64(fd, buf, count, off);
-	flip(buf, n, corrupt);
+	shim_flip(buf, n, corrupt);
 	return n;
 }
 
@@ -135,7 +100,7 @@ SHIM_EXPORT ssize_t
 pread64(int fd, void *buf, size_t count, off_t off)
 {
 	SHIM_LOAD(pread64);
-	if (RW_SLOW(CHAOS_READ))
+	if (SHIM_IO_SLOW(CHAOS_READ))
 		return pread64_slow(fd, buf, count, off);
 	return real_pread64(fd, buf, count, off);
 }
@@ -154,7 +119,7 @@ SHIM_EXPORT ssize_t
 readv(int fd, const struct iovec *iov, int cnt)
 {
 	SHIM_LOAD(readv);
-	if (RW_SLOW(CHAOS_READ))
+	if (SHIM_IO_SLOW(CHAOS_READ))
 		return readv_slow(fd, iov, cnt);
 	return real_readv(fd, iov, cnt);
 }
@@ -173,7 +138,7 @@ SHIM_EXPORT ssize_t
 write(int fd, const void *buf, size_t count)
 {
 	SHIM_LOAD(write);
-	if (RW_SLOW(CHAOS_WRITE))
+	if (SHIM_IO_SLOW(CHAOS_WRITE))
 		return write_slow(fd, buf, count);
 	return real_write(fd, buf, count);
 }
@@ -192,7 +157,7 @@ SHIM_EXPORT ssize_t
 pwrite(int fd, const void *buf, size_t count, off_t off)
 {
 	SHIM_LOAD(pwrite);
-	if (RW_SLOW(CHAOS_WRITE))
+	if (SHIM_IO_SLOW(CHAOS_WRITE))
 		return pwrite_slow(fd, buf, count, off);
 	return real_pwrite(fd, buf, count, off);
 }
@@ -211,7 +176,7 @@ SHIM_EXPORT ssize_t
 pwrite64(int fd, const void *buf, size_t count, off_t off)
 {
 	SHIM_LOAD(pwrite64);
-	if (RW_SLOW(CHAOS_WRITE))
+	if (SHIM_IO_SLOW(CHAOS_WRITE))
 		return pwrite64_slow(fd, buf, count, off);
 	return real_pwrite64(fd, buf, count, off);
 }
@@ -230,7 +195,7 @@ SHIM_EXPORT ssize_t
 writev(int fd, const struct iovec *iov, int cnt)
 {
 	SHIM_LOAD(writev);
-	if (RW_SLOW(CHAOS_WRITE))
+	if (SHIM_IO_SLOW(CHAOS_WRITE))
 		return writev_slow(fd, iov, cnt);
 	return real_writev(fd, iov, cnt);
 }
@@ -252,7 +217,7 @@ SHIM_EXPORT int
 fsync(int fd)
 {
 	SHIM_LOAD(fsync);
-	if (RW_SLOW(CHAOS_FSYNC) && sync_common("fsync", fd) != 0)
+	if (SHIM_IO_SLOW(CHAOS_FSYNC) && sync_common("fsync", fd) != 0)
 		return -1;
 	return real_fsync(fd);
 }
@@ -261,7 +226,7 @@ SHIM_EXPORT int
 fdatasync(int fd)
 {
 	SHIM_LOAD(fdatasync);
-	if (RW_SLOW(CHAOS_FSYNC) && sync_common("fdatasync", fd) != 0)
+	if (SHIM_IO_SLOW(CHAOS_FSYNC) && sync_common("fdatasync", fd) != 0)
 		return -1;
 	return real_fdatasync(fd);
 }
